@@ -1,0 +1,134 @@
+"""The interop portal: one Flask app joining eSignet, openIMIS, openSPP and OpenCRVS→MOSIP."""
+
+import importlib
+
+from flask import Flask, current_app, g, request, session
+from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal.config import INSTANCE_DIR, PROJECT_ROOT, ensure_required, load_config
+from portal.extensions import babel, csrf, db, limiter, migrate, oauth
+
+# Capability blueprints: each package defines `bp` and, for machine routes, optionally `api_bp`.
+CAPABILITIES = ("portal.auth", "portal.registration", "portal.enrollment", "portal.packets")
+
+
+def create_app(config=None):
+    """Build the app; `config` (a dict, e.g. from a test) wins over the environment."""
+    app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"),
+                static_folder=str(PROJECT_ROOT / "static"), instance_path=str(INSTANCE_DIR))
+    app.config.update(load_config())
+    app.config.update(config or {})
+    ensure_required(app.config)
+    INSTANCE_DIR.mkdir(exist_ok=True)
+
+    from portal.logs import configure_logging
+
+    configure_logging(app)
+    _configure_extensions(app)
+    _configure_proxy(app)
+    _register_blueprints(app)
+    _configure_requests(app)
+    _register_cli(app)
+    _load_job_modules(app)
+    from portal.errors import register_error_pages
+
+    register_error_pages(app)
+    return app
+
+
+def _configure_extensions(app):
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    limiter.init_app(app)
+    oauth.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+
+
+def _sqlite_pragmas(connection, _record):
+    """WAL lets the worker write while pages read; SQLite leaves foreign keys off unless asked."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _select_locale():
+    chosen = session.get("language")
+    languages = current_app.config["PORTAL_LANGUAGES"]
+    return chosen if chosen in languages else request.accept_languages.best_match(languages) or "en"
+
+
+def _configure_proxy(app):
+    hops = app.config["PORTAL_PROXY_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def _register_blueprints(app):
+    from portal import audit, health, jobs
+
+    for blueprint in (health.bp, audit.bp, jobs.bp):
+        app.register_blueprint(blueprint)
+    for name in CAPABILITIES:
+        package = importlib.import_module(name)
+        app.register_blueprint(package.bp)
+        api_bp = getattr(package, "api_bp", None)
+        if api_bp is not None:
+            # Machine routes authenticate by HMAC or bearer token, not by a browser session.
+            csrf.exempt(api_bp)
+            app.register_blueprint(api_bp)
+        if hasattr(package, "init_app"):
+            package.init_app(app)
+
+
+def _configure_requests(app):
+    from portal import peers
+    from portal.auth.sessions import load_user
+    from portal.navigation import inject_navigation
+
+    app.before_request(load_user)
+    app.context_processor(peers.inject_peer_strip)
+    app.context_processor(inject_navigation)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self' " + _form_targets(app),
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.add("Vary", "HX-Request")
+        if g.get("user") is not None:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def _form_targets(app):
+    """The officer's browser posts forms to eSignet's pages too (its OTP form is on its own origin)."""
+    issuer = app.config.get("PORTAL_ESIGNET_ISSUER") or ""
+    parts = issuer.split("/")
+    return "/".join(parts[:3]) if issuer.startswith("http") else ""
+
+
+def _register_cli(app):
+    from portal.auth.cli import users_cli
+    from portal.cli import demo_command, translate_cli, worker_command
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(translate_cli)
+    app.cli.add_command(demo_command)
+
+
+def _load_job_modules(app):
+    """Extra modules that register job handlers (`PORTAL_JOB_MODULES`, comma-separated)."""
+    for name in app.config["PORTAL_JOB_MODULES"]:
+        importlib.import_module(name)

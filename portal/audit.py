@@ -1,0 +1,64 @@
+"""Append-only audit events, written in the same transaction as the change they record."""
+
+from datetime import datetime
+
+from flask import Blueprint, g, has_request_context, render_template, request
+from sqlalchemy import JSON, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.auth.decorators import role_required
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+PAGE_SIZE = 50
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(150))
+    action: Mapped[str] = mapped_column(String(80), index=True)
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (db.Index("ix_audit_events_subject", "subject_type", "subject_id"),)
+
+
+def record(action, subject_type, subject_id, detail=None, actor=None):
+    """Add an audit event to the current transaction; the caller commits it with its change."""
+    if actor is None:
+        user = g.get("user")
+        actor = user.username if user is not None else "system"
+    event = AuditEvent(
+        actor=actor,
+        action=action,
+        subject_type=subject_type,
+        subject_id=None if subject_id is None else str(subject_id),
+        detail=detail or {},
+        request_id=g.get("request_id") if has_request_context() else None,
+    )
+    db.session.add(event)
+    return event
+
+
+def filtered_events(filters):
+    query = db.select(AuditEvent)
+    for name in ("actor", "action", "subject_type", "subject_id"):
+        if filters.get(name):
+            query = query.where(getattr(AuditEvent, name) == filters[name])
+    return query.order_by(AuditEvent.id.desc())
+
+
+@bp.get("/")
+@role_required("admin", "supervisor")
+def index():
+    filters = {name: request.args.get(name, "").strip()[:150]
+               for name in ("actor", "action", "subject_type", "subject_id")}
+    page = db.paginate(filtered_events(filters), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False)
+    return render_template("audit/index.html", page=page, filters=filters)

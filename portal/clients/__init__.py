@@ -1,0 +1,1 @@
+"""One module per peer. Only these modules know a peer's wire format."""

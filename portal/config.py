@@ -1,0 +1,143 @@
+"""Settings read from the environment, each by name, with its sandbox default in demo mode.
+
+Moving from the sandbox peers to real ones is configuration only: every peer URL and credential is here.
+A bad value stops start-up with a message that names the variable (no guessing of types).
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+# Where the demo finds the sandbox peers (sandbox/run.py starts them on these ports).
+SANDBOX = {
+    "esignet": "http://127.0.0.1:8101",
+    "openimis": "http://127.0.0.1:8102",
+    "openspp": "http://127.0.0.1:8103",
+    "mosip": "http://127.0.0.1:8104",
+    "opencrvs": "http://127.0.0.1:8105",
+}
+
+DEMO_SECRET_KEY = "demo-only-secret-key-do-not-use-in-production"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def env_bool(env, name, default):
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1/0, true/false, yes/no or on/off, not {raw!r}")
+
+
+def env_int(env, name, default, minimum=0):
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def env_str(env, name, demo_default=None, *, demo=False, default=None):
+    value = env.get(name)
+    if value:
+        return value
+    return demo_default if demo else default
+
+
+def load_config(env=None):
+    """Build the Flask config dict from `env` (the process environment by default)."""
+    env = os.environ if env is None else env
+    demo = env_bool(env, "PORTAL_DEMO", False)
+
+    def s(name, demo_default=None, default=None):
+        return env_str(env, name, demo_default, demo=demo, default=default)
+
+    idle_minutes = env_int(env, "PORTAL_SESSION_IDLE_MINUTES", 30, minimum=1)
+    max_hours = env_int(env, "PORTAL_SESSION_MAX_HOURS", 12, minimum=1)
+    public_url = (s("PORTAL_PUBLIC_URL", "http://127.0.0.1:5000") or "").rstrip("/")
+    return {
+        "PORTAL_DEMO": demo,
+        "SECRET_KEY": s("PORTAL_SECRET_KEY", DEMO_SECRET_KEY),
+        "PORTAL_PUBLIC_URL": public_url,
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}",
+        # Sessions: Secure cookies everywhere but the local demo on plain http://127.0.0.1.
+        "SESSION_COOKIE_SECURE": env_bool(env, "PORTAL_SECURE_COOKIES", not public_url.startswith("http://")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "portal_session",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=max_hours),
+        "PORTAL_SESSION_IDLE": timedelta(minutes=idle_minutes),
+        "PORTAL_PROXY_HOPS": env_int(env, "PORTAL_PROXY_HOPS", 0),
+        "MAX_CONTENT_LENGTH": env_int(env, "PORTAL_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=1024),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session, which has its own limits
+        "RATELIMIT_STORAGE_URI": env.get("PORTAL_RATELIMIT_STORAGE") or "memory://",
+        "RATELIMIT_ENABLED": env_bool(env, "PORTAL_RATELIMIT_ENABLED", True),
+        "PORTAL_LOGIN_LIMIT_ACCOUNT": env.get("PORTAL_LOGIN_LIMIT_ACCOUNT") or "5 per minute;30 per hour",
+        "PORTAL_LOGIN_LIMIT_ADDRESS": env.get("PORTAL_LOGIN_LIMIT_ADDRESS") or "20 per minute;200 per hour",
+        "BABEL_DEFAULT_LOCALE": "en",
+        "PORTAL_LANGUAGES": ("en", "fr"),
+        "PORTAL_LOG_LEVEL": env.get("PORTAL_LOG_LEVEL") or "INFO",
+        # Jobs
+        "PORTAL_JOB_LEASE_SECONDS": env_int(env, "PORTAL_JOB_LEASE_SECONDS", 300, minimum=1),
+        "PORTAL_JOB_BACKOFF_BASE": env_int(env, "PORTAL_JOB_BACKOFF_BASE", 5, minimum=0),
+        "PORTAL_JOB_BACKOFF_CAP": env_int(env, "PORTAL_JOB_BACKOFF_CAP", 3600, minimum=1),
+        "PORTAL_JOB_MAX_ATTEMPTS": env_int(env, "PORTAL_JOB_MAX_ATTEMPTS", 8, minimum=1),
+        "PORTAL_JOB_MODULES": [m for m in (env.get("PORTAL_JOB_MODULES") or "").split(",") if m],
+        "PORTAL_PEER_CHECK_SECONDS": env_int(env, "PORTAL_PEER_CHECK_SECONDS", 60, minimum=5),
+        "PORTAL_PEER_TIMEOUT_SECONDS": env_int(env, "PORTAL_PEER_TIMEOUT_SECONDS", 3, minimum=1),
+        # eSignet
+        "PORTAL_ESIGNET_ISSUER": s("PORTAL_ESIGNET_ISSUER", SANDBOX["esignet"] + "/v1/esignet"),
+        "PORTAL_ESIGNET_CLIENT_ID": s("PORTAL_ESIGNET_CLIENT_ID", "interop-portal"),
+        "PORTAL_ESIGNET_PRIVATE_KEY": env.get("PORTAL_ESIGNET_PRIVATE_KEY"),
+        "PORTAL_ESIGNET_ENC_KEY": env.get("PORTAL_ESIGNET_ENC_KEY"),
+        "PORTAL_ESIGNET_ACR_VALUES": env.get("PORTAL_ESIGNET_ACR_VALUES") or "mosip:idp:acr:generated-code",
+        # openIMIS
+        "PORTAL_OPENIMIS_URL": s("PORTAL_OPENIMIS_URL", SANDBOX["openimis"]),
+        "PORTAL_OPENIMIS_USER": s("PORTAL_OPENIMIS_USER", "Admin"),
+        "PORTAL_OPENIMIS_PASSWORD": s("PORTAL_OPENIMIS_PASSWORD", "admin123"),
+        # openSPP
+        "PORTAL_OPENSPP_URL": s("PORTAL_OPENSPP_URL", SANDBOX["openspp"]),
+        "PORTAL_OPENSPP_CLIENT_ID": s("PORTAL_OPENSPP_CLIENT_ID", "interop-portal"),
+        "PORTAL_OPENSPP_CLIENT_SECRET": s("PORTAL_OPENSPP_CLIENT_SECRET", "demo-openspp-secret"),
+        # MOSIP
+        "PORTAL_MOSIP_URL": s("PORTAL_MOSIP_URL", SANDBOX["mosip"]),
+        "PORTAL_MOSIP_CLIENT_ID": s("PORTAL_MOSIP_CLIENT_ID", "mosip-crvs-client"),
+        "PORTAL_MOSIP_SECRET": s("PORTAL_MOSIP_SECRET", "demo-mosip-secret"),
+        "PORTAL_MOSIP_APP_ID": s("PORTAL_MOSIP_APP_ID", "regproc"),
+        "PORTAL_MOSIP_CENTRE_ID": s("PORTAL_MOSIP_CENTRE_ID", "10001"),
+        "PORTAL_MOSIP_MACHINE_ID": s("PORTAL_MOSIP_MACHINE_ID", "10001"),
+        "PORTAL_MOSIP_WEBSUB_URL": s("PORTAL_MOSIP_WEBSUB_URL", SANDBOX["mosip"] + "/hub"),
+        "PORTAL_MOSIP_WEBSUB_SECRET": s("PORTAL_MOSIP_WEBSUB_SECRET", "demo-websub-secret"),
+        "PORTAL_MOSIP_PARTNER_ID": s("PORTAL_MOSIP_PARTNER_ID", "opencrvs-partner"),
+        # OpenCRVS
+        "PORTAL_OPENCRVS_URL": s("PORTAL_OPENCRVS_URL", SANDBOX["opencrvs"]),
+        "PORTAL_OPENCRVS_WEBHOOK_SECRET": s("PORTAL_OPENCRVS_WEBHOOK_SECRET", "demo-opencrvs-webhook-secret"),
+    }
+
+
+def ensure_required(config):
+    """Outside demo mode the portal refuses to start without its own secret and public URL."""
+    if config["PORTAL_DEMO"]:
+        return
+    missing = [name for name, key in (("PORTAL_SECRET_KEY", "SECRET_KEY"), ("PORTAL_PUBLIC_URL", "PORTAL_PUBLIC_URL"))
+               if not config.get(key) or config[key] == DEMO_SECRET_KEY]
+    if missing:
+        raise ConfigError(
+            f"{' and '.join(missing)} must be set (or set PORTAL_DEMO=1 for the local demo with sandbox peers)"
+        )
+    if len(config["SECRET_KEY"]) < 32:
+        raise ConfigError("PORTAL_SECRET_KEY must be at least 32 characters long")

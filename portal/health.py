@@ -1,0 +1,39 @@
+"""Liveness and readiness for load balancers."""
+
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Blueprint, current_app, jsonify
+from sqlalchemy import text
+
+from portal.auth.decorators import public
+from portal.extensions import db
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    """The process answers."""
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+@public
+def readyz():
+    """The database answers and its schema is at the migrations' head(s). Peers do not count."""
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    except Exception as exc:  # noqa: BLE001 - any database failure means not ready
+        return jsonify(status="unavailable", database=type(exc).__name__), 503
+    expected = set(migration_heads())
+    if current != expected:
+        return jsonify(status="unavailable", database="ok", migrations="behind"), 503
+    return jsonify(status="ok", database="ok", migrations="head")
+
+
+def migration_heads():
+    config = current_app.extensions["migrate"].migrate.get_config()
+    return ScriptDirectory.from_config(config).get_heads()

@@ -1,0 +1,57 @@
+"""Start every sandbox peer on its loopback port: `python -m sandbox.run`."""
+
+import argparse
+import importlib
+import signal
+import threading
+
+from werkzeug.serving import make_server
+
+# peer name -> default port; the portal's demo defaults point at these.
+PEERS = {
+    "esignet": 8101,
+    "openimis": 8102,
+    "openspp": 8103,
+    "mosip": 8104,
+    "opencrvs": 8105,
+}
+
+
+def public_url(name, host="127.0.0.1", port=None):
+    return f"http://{host}:{port or PEERS[name]}"
+
+
+def build_app(name, config=None):
+    module = importlib.import_module(f"sandbox.{name}")
+    return module.create_app(config)
+
+
+def serve(name, host, port, config=None):
+    config = {"PUBLIC_URL": public_url(name, host, port), **(config or {})}
+    server = make_server(host, port, build_app(name, config), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name=f"sandbox-{name}", daemon=True)
+    thread.start()
+    return server
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--only", action="append", choices=sorted(PEERS), help="start only these peers")
+    args = parser.parse_args()
+    servers = []
+    for name in args.only or PEERS:
+        servers.append(serve(name, args.host, PEERS[name]))
+        print(f"sandbox {name:9} {public_url(name, args.host)}", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    for server in servers:
+        server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
