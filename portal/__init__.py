@@ -1,6 +1,7 @@
 """The interop portal: one Flask app joining eSignet, openIMIS, openSPP and OpenCRVS→MOSIP."""
 
 import importlib
+import os
 
 from flask import Flask, current_app, g, request, session
 from sqlalchemy import event
@@ -17,8 +18,11 @@ def create_app(config=None):
     """Build the app; `config` (a dict, e.g. from a test) wins over the environment."""
     app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"),
                 static_folder=str(PROJECT_ROOT / "static"), instance_path=str(INSTANCE_DIR))
-    app.config.update(load_config())
-    app.config.update(config or {})
+    config = config or {}
+    # A test or script that asks for demo mode gets the demo defaults, as PORTAL_DEMO=1 would.
+    env = {**os.environ, "PORTAL_DEMO": "1"} if config.get("PORTAL_DEMO") else None
+    app.config.update(load_config(env))
+    app.config.update(config)
     ensure_required(app.config)
     INSTANCE_DIR.mkdir(exist_ok=True)
 

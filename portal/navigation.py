@@ -1,6 +1,7 @@
 """The navigation shows only what the user's roles allow."""
 
 from flask import current_app, g
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 # (endpoint, label, roles that may open it)
@@ -16,8 +17,8 @@ ITEMS = (
 
 def inject_navigation():
     user = g.get("user")
-    if user is None:
-        return {"nav_items": []}
-    items = [(endpoint, label) for endpoint, label, roles in ITEMS
-             if endpoint in current_app.view_functions and user.has_role(*roles)]
-    return {"nav_items": items}
+    items = [] if user is None else [
+        (endpoint, label) for endpoint, label, roles in ITEMS
+        if endpoint in current_app.view_functions and user.has_role(*roles)
+    ]
+    return {"nav_items": items, "current_locale": str(get_locale() or "en")}

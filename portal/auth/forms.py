@@ -24,7 +24,8 @@ class LoginForm(FlaskForm):
 class NewPasswordMixin:
     new_password = PasswordField(
         _l("New password"),
-        validators=[DataRequired(), Length(min=MIN_LENGTH, max=256)],
+        validators=[DataRequired(), Length(min=MIN_LENGTH, max=256,
+                                           message=_l("Use at least %(min)d and at most %(max)d characters."))],
         render_kw={"autocomplete": "new-password"},
         description=_l("At least %(n)s characters.", n=MIN_LENGTH),
     )

@@ -1,0 +1,63 @@
+"""Configuration from the environment: demo defaults, refusals outside demo mode, bad values."""
+
+import pytest
+
+from portal import create_app
+from portal.config import ConfigError, load_config
+
+STRONG_SECRET = "s" * 40
+
+
+def test_outside_demo_mode_a_missing_secret_refuses_to_start(monkeypatch):
+    monkeypatch.delenv("PORTAL_DEMO", raising=False)
+    monkeypatch.delenv("PORTAL_SECRET_KEY", raising=False)
+    monkeypatch.setenv("PORTAL_PUBLIC_URL", "https://portal.example.org")
+    with pytest.raises(ConfigError, match="PORTAL_SECRET_KEY"):
+        create_app()
+
+
+def test_outside_demo_mode_a_missing_public_url_refuses_to_start(monkeypatch):
+    monkeypatch.delenv("PORTAL_DEMO", raising=False)
+    monkeypatch.delenv("PORTAL_PUBLIC_URL", raising=False)
+    monkeypatch.setenv("PORTAL_SECRET_KEY", STRONG_SECRET)
+    with pytest.raises(ConfigError, match="PORTAL_PUBLIC_URL"):
+        create_app()
+
+
+def test_a_short_secret_refuses_to_start(monkeypatch):
+    monkeypatch.delenv("PORTAL_DEMO", raising=False)
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "short")
+    monkeypatch.setenv("PORTAL_PUBLIC_URL", "https://portal.example.org")
+    with pytest.raises(ConfigError, match="32 characters"):
+        create_app()
+
+
+def test_demo_mode_points_every_peer_at_the_sandbox():
+    config = load_config({"PORTAL_DEMO": "1"})
+    assert config["PORTAL_OPENIMIS_URL"] == "http://127.0.0.1:8102"
+    assert config["PORTAL_ESIGNET_ISSUER"].startswith("http://127.0.0.1:8101")
+    assert config["SESSION_COOKIE_SECURE"] is False  # plain http on loopback only
+
+
+def test_production_config_has_no_sandbox_defaults_and_secure_cookies():
+    config = load_config({"PORTAL_SECRET_KEY": STRONG_SECRET, "PORTAL_PUBLIC_URL": "https://portal.example.org"})
+    assert config["PORTAL_OPENIMIS_URL"] is None
+    assert config["SESSION_COOKIE_SECURE"] is True
+    assert config["SESSION_COOKIE_HTTPONLY"] is True
+    assert config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [("PORTAL_DEMO", "maybe", "PORTAL_DEMO"), ("PORTAL_JOB_LEASE_SECONDS", "ten", "whole number"),
+     ("PORTAL_SESSION_IDLE_MINUTES", "0", "at least 1")],
+    ids=["bool", "int", "minimum"],
+)
+def test_a_malformed_value_names_the_variable(name, value, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config({"PORTAL_DEMO": "1", name: value})
+
+
+def test_database_url_selects_postgresql():
+    config = load_config({"PORTAL_DEMO": "1", "DATABASE_URL": "postgresql+psycopg://u@db/portal"})
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/portal"
