@@ -109,6 +109,10 @@ def load_config(env=None):
         "PORTAL_OPENIMIS_URL": s("PORTAL_OPENIMIS_URL", SANDBOX["openimis"]),
         "PORTAL_OPENIMIS_USER": s("PORTAL_OPENIMIS_USER", "Admin"),
         "PORTAL_OPENIMIS_PASSWORD": s("PORTAL_OPENIMIS_PASSWORD", "admin123"),
+        "PORTAL_OPENIMIS_TIMEOUT": env_int(env, "PORTAL_OPENIMIS_TIMEOUT", 10, minimum=1),
+        # openIMIS's insuree_number_length / insuree_number_modulo_root; 0 means "no rule"
+        "PORTAL_OPENIMIS_INSUREE_NUMBER_LENGTH": env_int(env, "PORTAL_OPENIMIS_INSUREE_NUMBER_LENGTH", 10),
+        "PORTAL_OPENIMIS_INSUREE_NUMBER_MODULO": env_int(env, "PORTAL_OPENIMIS_INSUREE_NUMBER_MODULO", 10),
         # openSPP
         "PORTAL_OPENSPP_URL": s("PORTAL_OPENSPP_URL", SANDBOX["openspp"]),
         "PORTAL_OPENSPP_CLIENT_ID": s("PORTAL_OPENSPP_CLIENT_ID", "interop-portal"),

@@ -4,6 +4,7 @@ import argparse
 import importlib
 import signal
 import threading
+from pathlib import Path
 
 from werkzeug.serving import make_server
 
@@ -26,8 +27,16 @@ def build_app(name, config=None):
     return module.create_app(config)
 
 
-def serve(name, host, port, config=None):
+# Peers that keep their data in a file when run for the demo, so it survives a restart.
+DATA_DIR = Path(__file__).resolve().parent.parent / "instance" / "sandbox"
+PERSISTENT = {"openimis"}
+
+
+def serve(name, host, port, config=None, persist=False):
     config = {"PUBLIC_URL": public_url(name, host, port), **(config or {})}
+    if persist and name in PERSISTENT:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        config.setdefault("DATA_FILE", str(DATA_DIR / f"{name}.sqlite3"))
     server = make_server(host, port, build_app(name, config), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name=f"sandbox-{name}", daemon=True)
     thread.start()
@@ -41,7 +50,7 @@ def main():
     args = parser.parse_args()
     servers = []
     for name in args.only or PEERS:
-        servers.append(serve(name, args.host, PEERS[name]))
+        servers.append(serve(name, args.host, PEERS[name], persist=True))
         print(f"sandbox {name:9} {public_url(name, args.host)}", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
