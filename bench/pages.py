@@ -40,7 +40,7 @@ def start_peers():
         serve(name, "127.0.0.1", port)
         urls[name] = f"http://127.0.0.1:{port}"
     return {
-        "PORTAL_ESIGNET_ISSUER": urls["esignet"] + "/v1/esignet",
+        "PORTAL_ESIGNET_ISSUER": urls["esignet"],
         "PORTAL_OPENIMIS_URL": urls["openimis"],
         "PORTAL_OPENSPP_URL": urls["openspp"],
         "PORTAL_MOSIP_URL": urls["mosip"],

@@ -51,6 +51,14 @@ def env_int(env, name, default, minimum=0):
     return value
 
 
+def env_choice(env, name, choices):
+    """One of `choices`; the first is the default."""
+    raw = env.get(name) or choices[0]
+    if raw not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
+    return raw
+
+
 def env_str(env, name, demo_default=None, *, demo=False, default=None):
     value = env.get(name)
     if value:
@@ -100,11 +108,19 @@ def load_config(env=None):
         "PORTAL_PEER_CHECK_SECONDS": env_int(env, "PORTAL_PEER_CHECK_SECONDS", 60, minimum=5),
         "PORTAL_PEER_TIMEOUT_SECONDS": env_int(env, "PORTAL_PEER_TIMEOUT_SECONDS", 3, minimum=1),
         # eSignet
-        "PORTAL_ESIGNET_ISSUER": s("PORTAL_ESIGNET_ISSUER", SANDBOX["esignet"] + "/v1/esignet"),
+        "PORTAL_ESIGNET_ISSUER": s("PORTAL_ESIGNET_ISSUER", SANDBOX["esignet"]),  # eSignet 1.8: the domain root
         "PORTAL_ESIGNET_CLIENT_ID": s("PORTAL_ESIGNET_CLIENT_ID", "interop-portal"),
         "PORTAL_ESIGNET_PRIVATE_KEY": env.get("PORTAL_ESIGNET_PRIVATE_KEY"),
         "PORTAL_ESIGNET_ENC_KEY": env.get("PORTAL_ESIGNET_ENC_KEY"),
         "PORTAL_ESIGNET_ACR_VALUES": env.get("PORTAL_ESIGNET_ACR_VALUES") or "mosip:idp:acr:generated-code",
+        "PORTAL_ESIGNET_TIMEOUT": env_int(env, "PORTAL_ESIGNET_TIMEOUT", 10, minimum=1),
+        # Registration: how eSignet's one-string `name` splits, which openIMIS identification type the national
+        # id is stored as, the largest photo kept, how long an eSignet round trip may take.
+        "PORTAL_REGISTRATION_NAME_ORDER": env_choice(env, "PORTAL_REGISTRATION_NAME_ORDER", ("given_first", "family_first")),
+        "PORTAL_REGISTRATION_ID_TYPE": env.get("PORTAL_REGISTRATION_ID_TYPE") or "N",
+        "PORTAL_REGISTRATION_MAX_PHOTO_KB": env_int(env, "PORTAL_REGISTRATION_MAX_PHOTO_KB", 512, minimum=1),
+        "PORTAL_REGISTRATION_LOGIN_MINUTES": env_int(env, "PORTAL_REGISTRATION_LOGIN_MINUTES", 15, minimum=1),
+        "PORTAL_REGISTRATION_GENDER_LABELS": None,  # extra {label: M/F/O}, set from code or a test
         # openIMIS
         "PORTAL_OPENIMIS_URL": s("PORTAL_OPENIMIS_URL", SANDBOX["openimis"]),
         "PORTAL_OPENIMIS_USER": s("PORTAL_OPENIMIS_USER", "Admin"),
@@ -113,6 +129,8 @@ def load_config(env=None):
         # openIMIS's insuree_number_length / insuree_number_modulo_root; 0 means "no rule"
         "PORTAL_OPENIMIS_INSUREE_NUMBER_LENGTH": env_int(env, "PORTAL_OPENIMIS_INSUREE_NUMBER_LENGTH", 10),
         "PORTAL_OPENIMIS_INSUREE_NUMBER_MODULO": env_int(env, "PORTAL_OPENIMIS_INSUREE_NUMBER_MODULO", 10),
+        # generate: the portal proposes a number that passes openIMIS's rule; enter: the officer types it
+        "PORTAL_OPENIMIS_INSUREE_NUMBER_MODE": env_choice(env, "PORTAL_OPENIMIS_INSUREE_NUMBER_MODE", ("generate", "enter")),
         # openSPP
         "PORTAL_OPENSPP_URL": s("PORTAL_OPENSPP_URL", SANDBOX["openspp"]),
         "PORTAL_OPENSPP_CLIENT_ID": s("PORTAL_OPENSPP_CLIENT_ID", "interop-portal"),
@@ -127,9 +145,44 @@ def load_config(env=None):
         "PORTAL_MOSIP_WEBSUB_URL": s("PORTAL_MOSIP_WEBSUB_URL", SANDBOX["mosip"] + "/hub"),
         "PORTAL_MOSIP_WEBSUB_SECRET": s("PORTAL_MOSIP_WEBSUB_SECRET", "demo-websub-secret"),
         "PORTAL_MOSIP_PARTNER_ID": s("PORTAL_MOSIP_PARTNER_ID", "opencrvs-partner"),
+        # Our partner private key (PEM or .p12) that decrypts VER_R2 credentials from CREDENTIAL_ISSUED events.
+        "PORTAL_MOSIP_PARTNER_KEY": s("PORTAL_MOSIP_PARTNER_KEY", str(PROJECT_ROOT / "sandbox/mosip/demo-partner-key.pem")),
+        "PORTAL_MOSIP_PARTNER_KEY_PASSWORD": env.get("PORTAL_MOSIP_PARTNER_KEY_PASSWORD"),
+        "PORTAL_MOSIP_TIMEOUT": env_int(env, "PORTAL_MOSIP_TIMEOUT", 10, minimum=1),
+        "PORTAL_MOSIP_CONCURRENCY": env_int(env, "PORTAL_MOSIP_CONCURRENCY", 4, minimum=1),
+        "PORTAL_MOSIP_PROCESS_BIRTH": env.get("PORTAL_MOSIP_PROCESS_BIRTH") or "CRVS_NEW",
+        "PORTAL_MOSIP_PROCESS_DEATH": env.get("PORTAL_MOSIP_PROCESS_DEATH") or "CRVS_DEATH",
+        "PORTAL_MOSIP_PROCESS_CORRECTION": env.get("PORTAL_MOSIP_PROCESS_CORRECTION") or "CRVS_UPDATE",
+        "PORTAL_MOSIP_SOURCE": env.get("PORTAL_MOSIP_SOURCE") or "OPENCRVS",
+        "PORTAL_MOSIP_RID_MODE": env_choice(env, "PORTAL_MOSIP_RID_MODE", ("remote", "local")),
+        "PORTAL_MOSIP_DEATH_MODE": env_choice(env, "PORTAL_MOSIP_DEATH_MODE", ("packet", "idrepo")),
+        "PORTAL_MOSIP_RETURN_ID": env_choice(env, "PORTAL_MOSIP_RETURN_ID", ("token", "vid", "uin")),
+        "PORTAL_MOSIP_TOKEN_PARTNER": env.get("PORTAL_MOSIP_TOKEN_PARTNER"),
+        "PORTAL_MOSIP_TOKEN_INTERMEDIARY": env.get("PORTAL_MOSIP_TOKEN_INTERMEDIARY"),
+        "PORTAL_MOSIP_WEBSUB_LEASE_SECONDS": env_int(env, "PORTAL_MOSIP_WEBSUB_LEASE_SECONDS", 86400, minimum=60),
+        "PORTAL_PACKETS_POLL_BASE": env_int(env, "PORTAL_PACKETS_POLL_BASE", 5),
+        "PORTAL_PACKETS_POLL_CAP": env_int(env, "PORTAL_PACKETS_POLL_CAP", 300, minimum=1),
+        "PORTAL_PACKETS_POLL_MAX": env_int(env, "PORTAL_PACKETS_POLL_MAX", 500, minimum=1),
+        "PORTAL_PACKETS_NOT_FOUND_MAX": env_int(env, "PORTAL_PACKETS_NOT_FOUND_MAX", 10, minimum=1),
+        "PORTAL_PACKETS_CREDENTIAL_GRACE": env_int(env, "PORTAL_PACKETS_CREDENTIAL_GRACE", 60),
+        "PORTAL_PACKETS_STUCK_SECONDS": env_int(env, "PORTAL_PACKETS_STUCK_SECONDS", 1800, minimum=1),
+        "PORTAL_PACKETS_POLL_SECONDS": env_int(env, "PORTAL_PACKETS_POLL_SECONDS", 5, minimum=1),
         # OpenCRVS
         "PORTAL_OPENCRVS_URL": s("PORTAL_OPENCRVS_URL", SANDBOX["opencrvs"]),
         "PORTAL_OPENCRVS_WEBHOOK_SECRET": s("PORTAL_OPENCRVS_WEBHOOK_SECRET", "demo-opencrvs-webhook-secret"),
+        # The system client the portal authenticates as (authenticateSystemClient).
+        "PORTAL_OPENCRVS_CLIENT_ID": s("PORTAL_OPENCRVS_CLIENT_ID", "interop-portal"),
+        "PORTAL_OPENCRVS_CLIENT_SECRET": s("PORTAL_OPENCRVS_CLIENT_SECRET", "demo-opencrvs-client-secret"),
+        "PORTAL_OPENCRVS_GENERATION": env_choice(env, "PORTAL_OPENCRVS_GENERATION", ("v1", "v1.9")),
+        "PORTAL_OPENCRVS_TIMEOUT": env_int(env, "PORTAL_OPENCRVS_TIMEOUT", 10, minimum=1),
+        "PORTAL_OPENCRVS_CONCURRENCY": env_int(env, "PORTAL_OPENCRVS_CONCURRENCY", 4, minimum=1),
+        # Each defaults from PORTAL_OPENCRVS_URL (see portal/clients/opencrvs.py) when unset.
+        "PORTAL_OPENCRVS_AUTH_URL": env.get("PORTAL_OPENCRVS_AUTH_URL"),
+        "PORTAL_OPENCRVS_WEBHOOKS_URL": env.get("PORTAL_OPENCRVS_WEBHOOKS_URL"),
+        "PORTAL_OPENCRVS_MEDIATOR_URL": env.get("PORTAL_OPENCRVS_MEDIATOR_URL"),
+        "PORTAL_OPENCRVS_GATEWAY_URL": env.get("PORTAL_OPENCRVS_GATEWAY_URL"),
+        "PORTAL_OPENCRVS_PUBLIC_KEY_URL": env.get("PORTAL_OPENCRVS_PUBLIC_KEY_URL"),
+        "PORTAL_OPENCRVS_JWT_ISSUER": env.get("PORTAL_OPENCRVS_JWT_ISSUER") or "opencrvs:auth-service",
     }
 
 

@@ -1,1 +1,446 @@
-"""packets handlers."""
+"""The pipeline's jobs, one per step, each idempotent (a retry or a second worker does no harm):
+
+* `mosip.create_packet`  birth: RID (kept once made), then `createPacket` (MOSIP overwrites the same id)
+                         → packet_created
+* `mosip.trigger`        `workflowinstance` (`RPR-WIS-001` "already present" counts as done) → synced
+* `mosip.status`         external status search with backoff: PROCESSING → processing; UIN_GENERATED →
+                         wait for the credential (then `mosip.credential_fallback`); REJECTED/REREGISTER →
+                         rejected; a death's PROCESSED → deactivated
+* `mosip.credential`     a stored CREDENTIAL_ISSUED: decrypt, UIN → partner token → uin_issued
+* `mosip.credential_fallback`  the credential never came: the UIN from the identity repository
+* `mosip.deactivate`     death: RID, then a CRVS_DEATH packet + workflow (or PATCH the identity repository,
+                         `PORTAL_MOSIP_DEATH_MODE=idrepo`) → deactivation_requested (→ deactivated)
+* `opencrvs.notify`      the UIN token / deactivation / error back to OpenCRVS → notified
+* `mosip.subscribe`      (re)subscribe to `{partner}/CREDENTIAL_ISSUED`, and schedule the renewal
+
+A transient peer error moves the packet to `retrying` (the queue retries with backoff); a permanent one, or
+the last attempt, to `failed`; MOSIP's "no" to `rejected`, and the error goes back to OpenCRVS.
+Pacing: each client limits the calls in flight per peer (`PORTAL_MOSIP_CONCURRENCY`,
+`PORTAL_OPENCRVS_CONCURRENCY`), so a burst of events never has more than that open against a peer.
+"""
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+
+from portal import jobs
+from portal.clients import mosip as m
+from portal.clients.errors import PeerError, PermanentPeerError, TransientPeerError
+from portal.clients.opencrvs import Outcome
+from portal.extensions import db
+from portal.packets import intake, states
+from portal.packets.models import InboundEvent, Packet, Subscription
+from portal.packets.pipeline import (StaleState, enqueue_next, enqueue_step, mosip, note, opencrvs, poll_delay,
+                                     setting, transition)
+from portal.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+# The states (or the state a retrying/failed packet resumes from) each step runs from.
+STEP_STATES = {
+    "mosip.create_packet": {"received"},
+    "mosip.trigger": {"packet_created"},
+    "mosip.status": {"synced", "processing", "deactivation_requested"},
+    "mosip.credential_fallback": {"synced", "processing"},
+    "mosip.deactivate": {"received", "deactivation_requested"},
+    "mosip.credential": {"synced", "processing", "deactivation_requested"},
+    "opencrvs.notify": {"uin_issued", "deactivated", states.REJECTED},
+}
+PROCESSING_STATUSES = {"PROCESSING", "RECEIVED", "UPLOAD_PENDING", "RESEND", "AWAITING_INFORMATION"}
+DONE_STATUSES = {"UIN_GENERATED", "PROCESSED"}
+REJECTED_STATUSES = {"REJECTED", "REREGISTER", "REPROCESS_FAILED"}
+
+
+def _job(payload):
+    key = payload.get("job_key")
+    return jobs.Job.query.filter_by(key=key).first() if key else None
+
+
+def _describe(exc):
+    """What went wrong, in words fit for the timeline (peer messages name codes and fields, not people)."""
+    if isinstance(exc, PeerError):
+        return str(exc)[:500]
+    return f"unexpected error ({type(exc).__name__})"
+
+
+def run_step(payload, step, body):
+    """Run `body(packet, attempt)` for the packet in `payload` if it is still at this step, and turn a
+    failure into the packet's `retrying`/`failed` state before the queue sees it."""
+    packet = db.session.get(Packet, payload["packet_id"])
+    if packet is None:
+        return
+    job = _job(payload)
+    attempt = job.attempts if job else 1
+    if states.resume_state(packet.state, packet.retry_from) not in STEP_STATES[step]:
+        log.info("packet step skipped", extra={"packet_id": packet.id, "step": step, "state": packet.state})
+        return
+    try:
+        if packet.state == states.FAILED:  # retried from the jobs page
+            transition(packet, states.RETRYING, step, "retried from the jobs page", attempt)
+        body(packet, attempt)
+        db.session.commit()
+    except StaleState:
+        db.session.rollback()
+        log.info("packet moved on meanwhile", extra={"packet_id": payload["packet_id"], "step": step})
+    except Exception as exc:
+        db.session.rollback()
+        _record_failure(payload["packet_id"], step, exc, attempt, job)
+        raise
+
+
+def _record_failure(packet_id, step, exc, attempt, job):
+    packet = db.session.get(Packet, packet_id)
+    last = getattr(exc, "permanent", False) or (job is not None and job.attempts >= job.max_attempts)
+    detail = _describe(exc)
+    try:
+        if packet.state in states.TERMINAL:  # e.g. sending a rejection back failed: the job retries
+            note(packet, step, f"attempt {attempt} failed: {detail}", attempt)
+        elif last:
+            transition(packet, states.FAILED, step, detail, attempt, attempts=attempt,
+                       error_code=(getattr(exc, "code", None) or type(exc).__name__)[:64], error_message=detail)
+        else:
+            transition(packet, states.RETRYING, step, f"attempt {attempt} failed, will retry: {detail}", attempt,
+                       attempts=attempt)
+        db.session.commit()
+    except StaleState:
+        db.session.rollback()
+    log.warning("packet step failed", extra={"packet_id": packet_id, "step": step, "attempt": attempt,
+                                             "error": type(exc).__name__, "final": last})
+
+
+def _event(packet):
+    """The OpenCRVS event the packet came from, parsed again from the stored delivery."""
+    inbound = InboundEvent.query.filter_by(channel="opencrvs", key=packet.event_key).one()
+    if packet.source == "interop":
+        claims = {"eventId": packet.opencrvs_event_id, "actionId": packet.action_id}
+        return intake.parse_interop_registration(inbound.payload, claims)
+    return intake.parse_event(inbound.payload)
+
+
+def _ensure_rid(packet, attempt):
+    """The packet's RID, made once and committed before any packet call so every retry reuses it.
+    An OpenCRVS record that already carries a 29-digit MOSIP AID keeps it (the legacy mediator's rule)."""
+    if packet.rid:
+        return packet.rid
+    config = current_app.config
+    centre, machine = config["PORTAL_MOSIP_CENTRE_ID"], config["PORTAL_MOSIP_MACHINE_ID"]
+    if packet.mosip_aid and m.is_valid_rid(packet.mosip_aid):
+        rid, how = packet.mosip_aid, "the MOSIP AID of the OpenCRVS record"
+    elif setting("PORTAL_MOSIP_RID_MODE") == "local":
+        rid, how = m.build_rid(centre, machine, packet.id), "generated locally"
+    else:
+        rid, how = mosip().generate_rid(centre, machine), "from MOSIP's RID generator"
+    packet.rid = rid
+    note(packet, "mosip.rid", f"RID {rid} ({how})", attempt)
+    db.session.commit()
+    return rid
+
+
+def _packet_dto(packet, event, schema, fields):
+    config = current_app.config
+    centre, machine = config["PORTAL_MOSIP_CENTRE_ID"], config["PORTAL_MOSIP_MACHINE_ID"]
+    labels = {"opencrvsBRN": packet.registration_number} if packet.registration_number else {}
+    meta = dict(event.meta_info) if event.meta_info else m.build_meta_info(packet.rid, centre, machine,
+                                                                           extra_labels=labels)
+    meta["registrationId"] = packet.rid
+    from portal.packets.pipeline import deterministic_uuid
+
+    audit_entry = dict(event.audit) if event.audit else m.build_audit(packet.rid, uuid=deterministic_uuid(packet, "audit"))
+    return m.build_packet_dto(packet.rid, process=packet.process, source=packet.mosip_source, fields=fields,
+                              schema_json=schema.schema_json, schema_version=schema.id_version,
+                              ref_id=f"{centre}_{machine}", meta_info=meta, audits=[audit_entry])
+
+
+def _send_packet(packet, attempt):
+    event = _event(packet)
+    schema = mosip().id_schema()
+    if event.request_fields is None:
+        fields = event.fields(id_schema_version=schema.id_version)
+    else:  # OpenCRVS v1.9 built the fields itself; the schema version is ours to add when it left it out
+        fields = event.fields()
+        fields.setdefault("IDSchemaVersion", schema.id_version)
+    mosip().create_packet(_packet_dto(packet, event, schema, fields))
+    return event
+
+
+def _notification(event):
+    info = (event.payload or {}).get("notification") if event.source == "interop" else None
+    if not isinstance(info, dict):
+        return {"name": "", "phone": "", "email": ""}
+    return {"name": info.get("recipientFullName") or "", "phone": info.get("recipientPhone") or "",
+            "email": info.get("recipientEmail") or ""}
+
+
+# --- births ---------------------------------------------------------------------------------------------
+@jobs.handler("mosip.create_packet")
+def create_packet(payload):
+    def body(packet, attempt):
+        _ensure_rid(packet, attempt)
+        _send_packet(packet, attempt)
+        transition(packet, "packet_created", "mosip.create_packet", f"packet {packet.process}/{packet.mosip_source} "
+                   "created in MOSIP", attempt, attempts=attempt)
+        enqueue_next(packet)
+
+    run_step(payload, "mosip.create_packet", body)
+
+
+@jobs.handler("mosip.trigger")
+def trigger(payload):
+    def body(packet, attempt):
+        _trigger(packet, attempt, target="synced")
+
+    run_step(payload, "mosip.trigger", body)
+
+
+def _trigger(packet, attempt, target):
+    event = _event(packet)
+    workflow = mosip().create_workflow_instance(packet.rid, packet.process, packet.mosip_source,
+                                                notification=_notification(event))
+    detail = ("processing triggered (workflow instance already present)" if workflow.already_present
+              else "processing triggered")
+    transition(packet, target, "mosip.trigger", detail, attempt, attempts=attempt,
+               workflow_instance_id=workflow.workflow_instance_id or packet.workflow_instance_id)
+    enqueue_next(packet, delay=poll_delay(0))
+
+
+@jobs.handler("mosip.status")
+def follow_status(payload):
+    run_step(payload, "mosip.status", _poll)
+
+
+def _poll(packet, attempt):
+    result = mosip().external_status([packet.rid])
+    status = result.statuses.get(packet.rid)
+    packet.polls += 1
+    packet.mosip_status = status
+    resume = states.resume_state(packet.state, packet.retry_from)
+    if status in REJECTED_STATUSES:
+        transition(packet, states.REJECTED, "mosip.status", f"MOSIP status {status}", attempt,
+                   error_code=status, error_message=f"MOSIP did not process the packet (status {status})")
+        enqueue_next(packet)
+        return
+    if status in DONE_STATUSES:
+        if packet.kind == "death":
+            transition(packet, "deactivated", "mosip.status", f"MOSIP status {status}: UIN deactivated", attempt)
+            enqueue_next(packet)
+        else:
+            # The UIN comes with the WebSub credential; if it never does, read it from the identity repository.
+            note(packet, "mosip.status", f"MOSIP status {status}; waiting for the credential", attempt)
+            enqueue_step("mosip.credential_fallback", packet, delay=float(setting("PORTAL_PACKETS_CREDENTIAL_GRACE")))
+        return
+    if status is None and packet.polls > int(setting("PORTAL_PACKETS_NOT_FOUND_MAX")):
+        raise PermanentPeerError("MOSIP does not know the packet's RID", peer="mosip", code="RPR-RGS-031")
+    if packet.polls > int(setting("PORTAL_PACKETS_POLL_MAX")):
+        raise PermanentPeerError(f"no final status from MOSIP after {packet.polls - 1} polls", peer="mosip",
+                                 code="POLL_LIMIT")
+    shown = status or "not known yet"
+    if packet.kind == "birth" and resume == "synced" and status in PROCESSING_STATUSES:
+        transition(packet, "processing", "mosip.status", f"MOSIP status {shown}", attempt)
+    elif packet.state == states.RETRYING:
+        transition(packet, resume, "mosip.status", f"MOSIP answers again: status {shown}", attempt)
+    enqueue_step("mosip.status", packet, delay=poll_delay(packet.polls), extra=packet.polls)
+
+
+def _returned_id(packet, credential):
+    """What goes back to OpenCRVS for a birth: the partner-specific UIN token (default), the VID or the UIN."""
+    mode = setting("PORTAL_MOSIP_RETURN_ID")
+    if mode == "vid" and credential.vid:
+        return credential.vid, "the VID"
+    uin = credential.uin or mosip().identity_uin(packet.rid)
+    if uin is None:
+        if credential.vid:
+            return credential.vid, "the VID (the credential carries no UIN)"
+        raise PermanentPeerError("the credential carries neither a UIN nor a VID", peer="mosip", code="NO_UIN")
+    if mode == "uin":
+        return uin, "the UIN (PORTAL_MOSIP_RETURN_ID=uin)"
+    partner = setting("PORTAL_MOSIP_TOKEN_PARTNER") or current_app.config["PORTAL_MOSIP_PARTNER_ID"]
+    return mosip().uin_token(uin, partner, intermediary=setting("PORTAL_MOSIP_TOKEN_INTERMEDIARY")), \
+        f"the UIN token for {partner}"
+
+
+def _issue(packet, credential, attempt, how):
+    value, what = _returned_id(packet, credential)
+    transition(packet, "uin_issued", "mosip.credential", f"UIN issued ({how}); returning {what}", attempt,
+               uin_token=value[:128])
+    enqueue_next(packet)
+
+
+@jobs.handler("mosip.credential")
+def receive_credential(payload):
+    """A stored CREDENTIAL_ISSUED event: decrypt it and give its packet the UIN (token)."""
+    inbound = db.session.get(InboundEvent, payload["inbound_id"])
+    if inbound is None or inbound.status in ("processed", "ignored"):
+        return
+    try:
+        event = m.parse_credential_event(inbound.payload)
+    except ValueError as exc:
+        inbound.status, inbound.detail = "error", str(exc)[:500]
+        db.session.commit()
+        raise PermanentPeerError(f"unusable WebSub event: {exc}", peer="mosip", code="BAD_EVENT") from None
+    try:
+        credential = mosip().credential_from_event(event)
+    except PeerError as exc:
+        if exc.permanent:
+            inbound.status, inbound.detail = "error", _describe(exc)
+            packet = _packet_for_rid(event.registration_id)
+            if packet is not None:
+                inbound.packet_id = packet.id
+                note(packet, "mosip.credential", f"credential could not be used: {inbound.detail}")
+            db.session.commit()
+        raise
+    packet = _packet_for_rid(credential.registration_id or event.registration_id)
+    inbound.packet_id = packet.id if packet else None
+    if packet is None:
+        inbound.status, inbound.detail = "ignored", "no packet has this RID"
+        db.session.commit()
+        return
+    resume = states.resume_state(packet.state, packet.retry_from)
+    if resume == "packet_created":  # the credential overtook our own commit of the trigger: try again soon
+        db.session.commit()
+        raise TransientPeerError("credential arrived before the packet was marked triggered", peer="mosip")
+    if resume not in STEP_STATES["mosip.credential"]:
+        inbound.status, inbound.detail = "processed", f"packet already {packet.state}"
+        db.session.commit()
+        return
+    db.session.commit()
+
+    def body(packet, attempt):
+        if packet.kind == "death":
+            transition(packet, "deactivated", "mosip.credential", "MOSIP processed the death packet", attempt)
+            enqueue_next(packet)
+        else:
+            _issue(packet, credential, attempt, "WebSub credential")
+
+    run_step({"packet_id": packet.id, "job_key": payload.get("job_key")}, "mosip.credential", body)
+    inbound = db.session.get(InboundEvent, payload["inbound_id"])
+    inbound.status = "processed"
+    db.session.commit()
+
+
+def _packet_for_rid(rid):
+    return Packet.query.filter_by(rid=rid).first() if rid else None
+
+
+@jobs.handler("mosip.credential_fallback")
+def credential_fallback(payload):
+    """UIN_GENERATED but no credential after the grace period: the UIN from the identity repository."""
+    def body(packet, attempt):
+        uin = mosip().identity_uin(packet.rid)
+        if uin is None:
+            raise PermanentPeerError("MOSIP generated a UIN but the identity repository has none for the RID",
+                                     peer="mosip", code="IDR-IDC-007")
+        _issue(packet, m.Credential(packet.rid, uin, None, {}, {}), attempt,
+               "credential not received: UIN read from the identity repository")
+
+    run_step(payload, "mosip.credential_fallback", body)
+
+
+# --- deaths ---------------------------------------------------------------------------------------------
+@jobs.handler("mosip.deactivate")
+def deactivate(payload):
+    def body(packet, attempt):
+        event = _event(packet)
+        uin = event.deceased_national_id
+        if not uin:
+            transition(packet, states.REJECTED, "mosip.deactivate", "the deceased has no national ID", attempt,
+                       error_code="NO_NATIONAL_ID", error_message="the death record carries no national ID to deactivate")
+            enqueue_next(packet)
+            return
+        _ensure_rid(packet, attempt)
+        if setting("PORTAL_MOSIP_DEATH_MODE") == "idrepo":
+            _deactivate_in_idrepo(packet, uin, attempt)
+            return
+        if states.resume_state(packet.state, packet.retry_from) == "deactivation_requested":
+            return  # the death packet is in; its status job follows it
+        _send_packet(packet, attempt)
+        note(packet, "mosip.create_packet", f"death packet {packet.process}/{packet.mosip_source} created", attempt)
+        _trigger(packet, attempt, target="deactivation_requested")
+
+    run_step(payload, "mosip.deactivate", body)
+
+
+def _deactivate_in_idrepo(packet, uin, attempt):
+    if packet.state != "deactivation_requested":
+        transition(packet, "deactivation_requested", "mosip.deactivate", "deactivation sent to the identity repository",
+                   attempt)
+        db.session.commit()
+    try:
+        mosip().deactivate_uin(uin, packet.rid)
+    except PermanentPeerError as exc:
+        if exc.code == "IDR-IDC-007":
+            transition(packet, states.REJECTED, "mosip.deactivate", "MOSIP does not know the deceased's UIN", attempt,
+                       error_code=exc.code, error_message="UIN not found in MOSIP for deactivation")
+            enqueue_next(packet)
+            return
+        raise
+    transition(packet, "deactivated", "mosip.deactivate", "UIN deactivated in the identity repository", attempt)
+    enqueue_next(packet)
+
+
+# --- back to OpenCRVS -----------------------------------------------------------------------------------
+def outcome_for(packet):
+    """The Outcome the OpenCRVS client sends for this packet (UIN token, deactivation or error)."""
+    common = {"kind": packet.kind, "registration_number": packet.registration_number, "mosip_aid": packet.rid,
+              "opencrvs_event_id": packet.opencrvs_event_id, "action_id": packet.action_id,
+              "transaction_id": f"mosip-interop-{packet.id}-{packet.retries}"}
+    if packet.state == states.REJECTED:
+        return Outcome(error_code=packet.error_code or "REJECTED",
+                       error_message=packet.error_message or "Rejected by MOSIP", **common)
+    if packet.kind == "death":
+        return Outcome(comment="NID deactivated", **common)
+    return Outcome(uin_token=packet.uin_token, **common)
+
+
+@jobs.handler("opencrvs.notify")
+def notify(payload):
+    def body(packet, attempt):
+        if packet.state == states.REJECTED and packet.error_notified:
+            return
+        opencrvs().send_outcome(outcome_for(packet))
+        if packet.state == states.REJECTED:
+            packet.error_notified = True
+            note(packet, "opencrvs.notify", "the error was sent back to OpenCRVS", attempt)
+        else:
+            transition(packet, "notified", "opencrvs.notify", "OpenCRVS has the outcome", attempt, attempts=attempt)
+
+    run_step(payload, "opencrvs.notify", body)
+
+
+# --- WebSub subscription --------------------------------------------------------------------------------
+def websub_topic(config):
+    return f"{config['PORTAL_MOSIP_PARTNER_ID']}/CREDENTIAL_ISSUED"
+
+
+def websub_callback(config):
+    return f"{config['PORTAL_PUBLIC_URL']}/api/mosip/websub"
+
+
+def subscribe_websub(renew=False):
+    """Ask MOSIP's hub for `{partner}/CREDENTIAL_ISSUED` (a renewal unsubscribes first: MOSIP's hub denies a
+    second subscription for the same topic and callback); schedules the next renewal before the lease ends."""
+    config = current_app.config
+    topic, callback = websub_topic(config), websub_callback(config)
+    lease = int(setting("PORTAL_MOSIP_WEBSUB_LEASE_SECONDS"))
+    row = Subscription.query.filter_by(peer="mosip", topic=topic, callback=callback).first()
+    if row is None:
+        row = Subscription(peer="mosip", topic=topic, callback=callback)
+        db.session.add(row)
+    row.status, row.reason, row.lease_seconds, row.requested_at = "pending", None, lease, utcnow()
+    db.session.commit()  # the hub's intent-verification GET looks for this row
+    if renew:
+        try:
+            mosip().unsubscribe(topic, callback)
+        except PermanentPeerError:
+            pass  # not subscribed any more: subscribing is all we need
+    mosip().subscribe(topic, callback, config["PORTAL_MOSIP_WEBSUB_SECRET"], lease_seconds=lease)
+    renew_in = max(60, int(lease * 0.8))
+    due = utcnow() + timedelta(seconds=renew_in)
+    jobs.enqueue("mosip.subscribe", {"renew": True}, key=f"mosip.subscribe:{due:%Y%m%d%H%M}", delay=renew_in)
+    db.session.commit()
+    return row
+
+
+@jobs.handler("mosip.subscribe")
+def subscribe_job(payload):
+    subscribe_websub(renew=bool(payload.get("renew")))

@@ -1,0 +1,800 @@
+"""MOSIP client: auth manager, RID generator, ID schema, packet manager, workflow manager, registration
+status, WebSub subscriptions, credential decryption (VER_R2), data share, key manager token ids and the
+identity repository. Only this module knows MOSIP's wire format.
+
+Wire facts and their sources: `specs/notes/crvs-mosip.md` (§1 createPacket, §2 workflow/status, §2.4 auth,
+§3 RID, §4 WebSub and credentials, §5.7 death deactivation). MOSIP quirks handled here:
+
+* a failed createPacket is usually HTTP 200 with `response: null` and `errors: []` (§1.5): treated as failure;
+* workflow manager and status errors come back with HTTP 200 in `errors[]`; a duplicate workflow instance
+  (`RPR-WIS-001`) means an earlier attempt went through, so it counts as success (the call is idempotent);
+* the workflow manager reads only the first cookie, so `Authorization` is always the first (and only) one;
+* a wrong client secret answers HTTP 500 (Keycloak's 401 is not caught): a permanent credential error;
+* the WebSub hub answers an authorization failure with HTTP 500 `hub.mode=denied`: permanent, not transient.
+
+Logs carry operation, status and duration only: never tokens, UINs, names or bodies.
+"""
+
+import base64
+import binascii
+import datetime
+import hashlib
+import hmac
+import json
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping
+from urllib.parse import parse_qs
+
+import httpx
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from .errors import PermanentPeerError, TransientPeerError, error_for_status
+
+PEER = "mosip"
+log = logging.getLogger(__name__)
+
+PACKET_WRITER_ID = "mosip.registration.packet.writer"
+WORKFLOW_ID, WORKFLOW_VERSION = "mosip.registration.processor.workflow.instance", "v1"
+STATUS_ID, STATUS_VERSION = "mosip.registration.status", "1.0"
+STATUS_BATCH = 100  # registration.processor.fetch.registration.records.limit
+DUPLICATE_WORKFLOW = "RPR-WIS-001"
+AUTH_ERROR_CODES = {"KER-ATH-401", "KER-ATH-007"}
+TERMINAL_EXTERNAL = {"UIN_GENERATED", "PROCESSED", "REJECTED", "REREGISTER", "REPROCESS_FAILED"}
+# Calls in flight per MOSIP base URL in this process, shared by every client (pacing: a burst of events
+# never has more than `concurrency` calls open against one MOSIP from one worker process).
+_limits = {}
+_limits_lock = threading.Lock()
+
+
+# --- time and ids ---------------------------------------------------------------------------------
+def mosip_time(moment=None):
+    """`yyyy-MM-dd'T'HH:mm:ss.SSS'Z'` in UTC: the only requesttime every MOSIP service accepts."""
+    moment = (moment or datetime.datetime.now(datetime.timezone.utc)).astimezone(datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+RID_LENGTH = 29  # centre 5 + machine 5 + sequence 5 + UTC yyyyMMddHHmmss (notes §3)
+
+
+@dataclass(frozen=True)
+class RidParts:
+    centre_id: str
+    machine_id: str
+    sequence: int
+    timestamp: datetime.datetime
+
+
+def build_rid(centre_id, machine_id, sequence, when=None):
+    """A 29-digit RID as MOSIP's kernel generator makes it; `sequence` wraps into 1..99999."""
+    centre_id, machine_id = str(centre_id), str(machine_id)
+    if len(centre_id) != 5 or len(machine_id) != 5 or not (centre_id + machine_id).isdigit():
+        raise ValueError("centre and machine ids must be 5 digits each")
+    seq = (int(sequence) - 1) % 99999 + 1
+    when = (when or datetime.datetime.now(datetime.timezone.utc)).astimezone(datetime.timezone.utc)
+    return f"{centre_id}{machine_id}{seq:05d}{when:%Y%m%d%H%M%S}"
+
+
+def parse_rid(rid):
+    """Split a 29-digit RID; raises ValueError if it is not one."""
+    if not isinstance(rid, str) or len(rid) != RID_LENGTH or not rid.isdigit():
+        raise ValueError("a RID is 29 digits")
+    stamp = datetime.datetime.strptime(rid[15:], "%Y%m%d%H%M%S").replace(tzinfo=datetime.timezone.utc)
+    return RidParts(rid[:5], rid[5:10], int(rid[10:15]), stamp)
+
+
+def is_valid_rid(rid):
+    try:
+        parse_rid(rid)
+    except ValueError:
+        return False
+    return True
+
+
+class LocalRidGenerator:
+    """RIDs made here in MOSIP's format; `next_sequence()` must be unique per centre/machine (a DB sequence)."""
+
+    def __init__(self, centre_id, machine_id, next_sequence: Callable[[], int]):
+        build_rid(centre_id, machine_id, 1)  # validates the ids once
+        self.centre_id, self.machine_id, self._next = str(centre_id), str(machine_id), next_sequence
+
+    def generate(self, when=None):
+        return build_rid(self.centre_id, self.machine_id, self._next(), when)
+
+
+# --- WebSub signatures ----------------------------------------------------------------------------
+HMAC_METHODS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.sha512}
+
+
+def hub_signature(secret, body, method="sha256"):
+    """`X-Hub-Signature` value for `body` (bytes): `<method>=<lowercase hex HMAC(secret, body)>`."""
+    return f"{method}=" + hmac.new(secret.encode(), body, HMAC_METHODS[method]).hexdigest()
+
+
+def verify_hub_signature(secret, body, header):
+    """True if `header` is a valid `X-Hub-Signature` of the raw `body` bytes (sha1/256/384/512)."""
+    if not secret or not header or "=" not in header:
+        return False
+    method, _, received = header.strip().partition("=")
+    digest = HMAC_METHODS.get(method.strip().lower())
+    if digest is None or not received:
+        return False
+    expected = hmac.new(secret.encode(), body, digest).hexdigest()
+    return hmac.compare_digest(expected, received.strip().lower())
+
+
+# --- packet DTO -----------------------------------------------------------------------------------
+def multilingual(value, language="eng"):
+    """A `simpleType` field as packet manager wants it: JSON-encoded `[{"language":…,"value":…}]`."""
+    return json.dumps([{"language": language, "value": value}])
+
+
+def mosip_date(value):
+    """`YYYY/MM/DD` from a date, datetime or ISO string (`2022-08-24`, `2022-08-24T…`)."""
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.strftime("%Y/%m/%d")
+    text = str(value).strip()[:10]
+    datetime.datetime.strptime(text.replace("/", "-"), "%Y-%m-%d")  # ValueError on nonsense
+    return text.replace("-", "/")
+
+
+def encode_fields(fields):
+    """Every `PacketDto.fields` value must be a string: lists/dicts are JSON-encoded, numbers stringified,
+    None dropped (packet manager decodes JSON arrays/objects back, keeps other strings raw)."""
+    out = {}
+    for name, value in fields.items():
+        if value is None:
+            continue
+        if isinstance(value, str):
+            out[name] = value
+        elif isinstance(value, bool):
+            out[name] = "true" if value else "false"
+        elif isinstance(value, (int, float)):
+            out[name] = json.dumps(value)
+        elif isinstance(value, (list, dict)):
+            out[name] = json.dumps(value)
+        else:
+            raise TypeError(f"field {name}: cannot encode {type(value).__name__}")
+    return out
+
+
+def _labels(pairs):
+    return json.dumps([{"label": label, "value": value} for label, value in pairs])
+
+
+def build_meta_info(rid, centre_id, machine_id, *, officer_id="crvs1", registration_type="NEW",
+                    extra_labels=None, creation=None):
+    """`metaInfo` as OpenCRVS v1.9 / the legacy mediator send it: string values, JSON-encoded label lists.
+
+    `extra_labels` (e.g. `{"opencrvsBRN": brn}`) join `metaData`; the regproc opencrvs stage reads `opencrvsBRN`.
+    """
+    if creation is None:
+        # like the legacy mediator: the packet's creation date is the RID's timestamp
+        creation = parse_rid(rid).timestamp if is_valid_rid(rid) else datetime.datetime.now(datetime.timezone.utc)
+    meta = [("registrationType", registration_type), ("machineId", machine_id), ("centerId", centre_id)]
+    meta += list((extra_labels or {}).items())
+    operations = [("officerId", officer_id), ("officerBiometricFileName", None), ("supervisorId", None),
+                  ("supervisorBiometricFileName", None), ("supervisorPassword", "false"), ("officerPassword", "false"),
+                  ("supervisorPIN", None), ("officerPIN", None), ("supervisorOTPAuthentication", "false"),
+                  ("officerOTPAuthentication", "false")]
+    return {
+        "metaData": _labels(meta),
+        "registrationId": rid,
+        "operationsData": _labels(operations),
+        "capturedRegisteredDevices": "[]",
+        "creationDate": creation.strftime("%Y%m%d%H%M%S"),
+    }
+
+
+def build_audit(packet_id, *, uuid, when=None, user="portal", host="interop-portal", description=None):
+    """One `audits[]` entry (packet manager refuses a packet without audits)."""
+    stamp = mosip_time(when)
+    return {
+        "uuid": uuid, "createdAt": stamp, "eventId": "REG-EVT-066", "eventName": "PACKET_CREATION_SUCCESS",
+        "eventType": "USER", "hostName": host, "hostIp": "localhost", "applicationId": "REG",
+        "applicationName": "REGISTRATION", "sessionUserId": user, "sessionUserName": user, "id": packet_id,
+        "idType": "REGISTRATION_ID", "createdBy": user, "moduleName": "Packet Handler", "moduleId": "REG-MOD-117",
+        "description": description or "Packet created from an OpenCRVS registration", "actionTimeStamp": stamp,
+    }
+
+
+def build_packet_dto(packet_id, *, process, source, fields, schema_json, schema_version, ref_id, meta_info,
+                     audits, offline_mode=False, additional_info_req_id=None):
+    """The camelCase `PacketDto` of `PUT /commons/v1/packetmanager/createPacket`."""
+    dto = {
+        "id": packet_id, "refId": ref_id, "offlineMode": offline_mode, "process": process, "source": source,
+        "schemaVersion": str(schema_version), "schemaJson": schema_json, "fields": encode_fields(fields),
+        "metaInfo": encode_fields(meta_info), "audits": [encode_fields(a) for a in audits],
+    }
+    if additional_info_req_id:
+        dto["additionalInfoReqId"] = additional_info_req_id
+    if not dto["audits"]:
+        raise ValueError("a packet needs at least one audit entry")
+    return dto
+
+
+def request_envelope(request, *, id=None, version=None, requesttime=None, metadata=None):
+    """The kernel `RequestWrapper`: id, version, requesttime, metadata, request."""
+    envelope = {"id": id, "version": version, "requesttime": requesttime or mosip_time(), "request": request}
+    if metadata is not None:
+        envelope["metadata"] = metadata
+    return envelope
+
+
+# --- results --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PacketInfo:
+    id: str
+    packet_name: str
+    source: str
+    process: str
+    ref_id: str | None = None
+    schema_version: str | None = None
+    provider_name: str | None = None
+    creation_date: str | None = None
+
+
+@dataclass(frozen=True)
+class WorkflowInstance:
+    workflow_instance_id: str | None
+    already_present: bool = False  # RPR-WIS-001: an earlier attempt created it
+
+
+@dataclass(frozen=True)
+class StatusSearch:
+    statuses: dict  # rid -> statusCode
+    not_found: list  # rids MOSIP does not know (RPR-RGS-031)
+
+
+@dataclass(frozen=True)
+class IdSchema:
+    schema_json: str
+    id_version: str
+
+
+@dataclass(frozen=True)
+class CredentialEvent:
+    event_id: str
+    transaction_id: str | None
+    topic: str | None
+    publisher: str | None
+    published_on: str | None
+    registration_id: str | None
+    credential_type: str | None
+    credential: str | None  # the encrypted credential, when inline
+    data_share_uri: str | None
+    data: dict = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class Credential:
+    registration_id: str | None
+    uin: str | None
+    vid: str | None
+    subject: dict = field(repr=False)
+    document: dict = field(repr=False)
+
+
+class CredentialDecryptionError(PermanentPeerError):
+    """The credential cannot be decrypted (wrong partner key, truncated or not VER_R2)."""
+
+
+def _fail(message, code=None, status=None):
+    return PermanentPeerError(message, peer=PEER, code=code, status=status)
+
+
+def _error_list(payload):
+    errors = payload.get("errors") if isinstance(payload, dict) else None
+    return [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
+
+
+def _first_error(errors):
+    first = errors[0]
+    return first.get("errorCode"), first.get("message") or first.get("errorMessage") or ""
+
+
+def parse_create_packet(payload):
+    """`List<PacketInfo>` from a createPacket reply; a null/empty response is a failure even with HTTP 200."""
+    if not isinstance(payload, dict):
+        raise _fail("createPacket: reply is not a JSON object")
+    errors = _error_list(payload)
+    if errors:
+        code, message = _first_error(errors)
+        raise _fail(f"createPacket refused: {code} {message}".strip(), code=code)
+    infos = payload.get("response")
+    if not isinstance(infos, list) or not infos:
+        # PacketWriter swallows the cause (schema validation, mandatory field, object store): see its logs.
+        raise _fail("createPacket returned no packet (MOSIP packet manager rejected the packet without a reason)",
+                    code="PACKET_NOT_CREATED")
+    out = []
+    for info in infos:
+        if not isinstance(info, dict) or not info.get("id"):
+            raise _fail("createPacket: malformed PacketInfo")
+        out.append(PacketInfo(info["id"], info.get("packetName"), info.get("source"), info.get("process"),
+                              info.get("refId"), info.get("schemaVersion"), info.get("providerName"),
+                              info.get("creationDate")))
+    return out
+
+
+def parse_workflow_instance(payload):
+    if not isinstance(payload, dict):
+        raise _fail("workflowinstance: reply is not a JSON object")
+    errors = _error_list(payload)
+    if errors:
+        code, message = _first_error(errors)
+        if code == DUPLICATE_WORKFLOW:
+            return WorkflowInstance(None, already_present=True)
+        raise _fail(f"workflowinstance refused: {code} {message}".strip(), code=code)
+    response = payload.get("response")
+    if not isinstance(response, dict) or not response.get("workflowInstanceId"):
+        raise _fail("workflowinstance: no workflowInstanceId in the reply")
+    return WorkflowInstance(response["workflowInstanceId"])
+
+
+def parse_status_search(payload):
+    if not isinstance(payload, dict):
+        raise _fail("status search: reply is not a JSON object")
+    errors = _error_list(payload)
+    not_found = [e.get("registrationId") for e in errors if e.get("errorCode") == "RPR-RGS-031"]
+    others = [e for e in errors if e.get("errorCode") != "RPR-RGS-031"]
+    if others:
+        codes = " ".join(filter(None, (e.get("errorCode") for e in others)))
+        messages = "; ".join(filter(None, (e.get("errorMessage") or e.get("message") for e in others)))
+        raise _fail(f"status search refused: {codes} {messages}".strip(), code=others[-1].get("errorCode"))
+    rows = payload.get("response") or []
+    if not isinstance(rows, list):
+        raise _fail("status search: response is not a list")
+    statuses = {}
+    for row in rows:
+        if isinstance(row, dict) and row.get("registrationId") and row.get("statusCode"):
+            statuses[row["registrationId"]] = row["statusCode"]
+    return StatusSearch(statuses, [rid for rid in not_found if rid])
+
+
+def parse_credential_event(raw):
+    """A `<partner>/CREDENTIAL_ISSUED` delivery (bytes, str or dict) -> CredentialEvent; ValueError if malformed."""
+    payload = json.loads(raw) if isinstance(raw, (bytes, str)) else raw
+    if not isinstance(payload, dict) or not isinstance(payload.get("event"), dict):
+        raise ValueError("not a WebSub event: no `event` object")
+    event = payload["event"]
+    data = event.get("data") if isinstance(event.get("data"), dict) else {}
+    if not event.get("id"):
+        raise ValueError("event.id is missing")
+    credential = data.get("credential")
+    share = event.get("dataShareUri") or None
+    if not credential and not share:
+        raise ValueError("event carries neither data.credential nor dataShareUri")
+    return CredentialEvent(
+        event_id=str(event["id"]), transaction_id=event.get("transactionId"), topic=payload.get("topic"),
+        publisher=payload.get("publisher"), published_on=payload.get("publishedOn"),
+        registration_id=data.get("registrationId"), credential_type=data.get("credentialType"),
+        credential=credential if isinstance(credential, str) else None, data_share_uri=share, data=data,
+    )
+
+
+def parse_credential(plaintext, registration_id=None):
+    """The decrypted Verifiable Credential -> Credential (UIN, VID, registration id).
+
+    V19 `vercred`: the transaction (here: registration) id is the last path segment of `credentialSubject.id`
+    and the NID is `VID`; legacy `opencrvs` credentials put `UIN` (and the VID as `id`) in the subject."""
+    try:
+        document = json.loads(plaintext)
+    except ValueError as exc:
+        raise CredentialDecryptionError("decrypted credential is not JSON", peer=PEER) from exc
+    subject = document.get("credentialSubject") if isinstance(document, dict) else None
+    if not isinstance(subject, dict):
+        raise _fail("credential has no credentialSubject")
+    subject_id = subject.get("id") if isinstance(subject.get("id"), str) else ""
+    vid = subject.get("VID") or subject.get("vid")
+    if not vid and subject_id and subject_id.isdigit():
+        vid = subject_id
+    if not registration_id and "/" in subject_id:
+        registration_id = subject_id.rstrip("/").rsplit("/", 1)[-1]
+    uin = subject.get("UIN") or subject.get("uin")
+    return Credential(registration_id, str(uin) if uin else None, str(vid) if vid else None, subject, document)
+
+
+# --- VER_R2 hybrid encryption ---------------------------------------------------------------------
+VERSION_HEADER = b"VER_R2"
+KEY_SPLITTER = b"#KEY_SPLITTER#"
+THUMBPRINT_LENGTH = 32
+AAD_LENGTH = 32
+NONCE_LENGTH = 12
+TAG_LENGTH = 16
+_OAEP = padding.OAEP(mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
+
+
+def _b64decode_any(text):
+    """MOSIP mixes URL-safe (credential service, legacy mediator) and standard base64 (OpenCRVS v1.9)."""
+    cleaned = "".join(text.split()).replace("-", "+").replace("_", "/")
+    return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), validate=True)
+
+
+def load_partner_key(source, password=None):
+    """The partner's RSA private key from a path or PEM/PKCS#12 bytes (PEM PKCS#8/PKCS#1, or .p12)."""
+    if isinstance(source, (str, Path)) and not str(source).lstrip().startswith("-----"):
+        data = Path(source).read_bytes()
+    else:
+        data = source.encode() if isinstance(source, str) else source
+    pwd = password.encode() if isinstance(password, str) else password
+    if b"-----BEGIN" in data:
+        key = serialization.load_pem_private_key(data, password=pwd)
+    else:
+        key, _, _ = pkcs12.load_key_and_certificates(data, pwd)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError("the partner key must be an RSA private key")
+    return key
+
+
+def certificate_thumbprint(cert_pem):
+    """MOSIP's certificate thumbprint: SHA-256 of the DER certificate."""
+    data = cert_pem.encode() if isinstance(cert_pem, str) else cert_pem
+    return x509.load_pem_x509_certificate(data).fingerprint(hashes.SHA256())
+
+
+def encrypt_ver_r2(plaintext, recipient, thumbprint=None):
+    """Encrypt like MOSIP (for tests and tooling): `recipient` is a PEM certificate, a PEM public key or a
+    public key object; returns URL-safe base64 without padding."""
+    if isinstance(recipient, (str, bytes)):
+        data = recipient.encode() if isinstance(recipient, str) else recipient
+        if b"BEGIN CERTIFICATE" in data:
+            thumbprint = thumbprint or certificate_thumbprint(data)
+            recipient = x509.load_pem_x509_certificate(data).public_key()
+        else:
+            recipient = serialization.load_pem_public_key(data)
+    thumbprint = (thumbprint or bytes(THUMBPRINT_LENGTH))[:THUMBPRINT_LENGTH].ljust(THUMBPRINT_LENGTH, b"\0")
+    aes_key, aad = os.urandom(32), os.urandom(AAD_LENGTH)
+    sealed = AESGCM(aes_key).encrypt(aad[:NONCE_LENGTH], plaintext, aad)
+    blob = VERSION_HEADER + thumbprint + recipient.encrypt(aes_key, _OAEP) + KEY_SPLITTER + aad + sealed
+    return base64.urlsafe_b64encode(blob).rstrip(b"=").decode()
+
+
+def decrypt_ver_r2(data, private_key):
+    """Decrypt a MOSIP hybrid-encrypted payload (VER_R2 ‖ thumbprint ‖ RSA-OAEP-256 key ‖ #KEY_SPLITTER# ‖
+    aad(32, first 12 = GCM nonce) ‖ AES-256-GCM ciphertext ‖ tag). Accepts base64 (std or URL-safe) or bytes.
+
+    Raises CredentialDecryptionError with a plain reason."""
+    try:
+        blob = _b64decode_any(data) if isinstance(data, str) else bytes(data)
+    except (binascii.Error, ValueError) as exc:
+        raise CredentialDecryptionError("credential is not base64", peer=PEER) from exc
+    at = blob.find(KEY_SPLITTER)
+    if at < 0:
+        raise CredentialDecryptionError("credential is not MOSIP-encrypted: #KEY_SPLITTER# not found", peer=PEER)
+    key_part, content = blob[:at], blob[at + len(KEY_SPLITTER):]
+    key_size = private_key.key_size // 8
+    if key_part.startswith(VERSION_HEADER):
+        wrapped = key_part[len(VERSION_HEADER) + THUMBPRINT_LENGTH:]
+    elif len(key_part) == THUMBPRINT_LENGTH + key_size:  # thumbprint without the version header
+        wrapped = key_part[THUMBPRINT_LENGTH:]
+    else:
+        wrapped = key_part
+    if len(wrapped) != key_size:
+        raise CredentialDecryptionError(
+            f"credential was encrypted for a {len(wrapped) * 8}-bit key, the partner key is {key_size * 8}-bit",
+            peer=PEER)
+    try:
+        aes_key = private_key.decrypt(wrapped, _OAEP)
+    except ValueError as exc:
+        raise CredentialDecryptionError(
+            "credential was not encrypted for this partner key (RSA-OAEP decryption failed)", peer=PEER) from exc
+    if len(content) < AAD_LENGTH + TAG_LENGTH:
+        raise CredentialDecryptionError("credential is truncated", peer=PEER)
+    aad, sealed = content[:AAD_LENGTH], content[AAD_LENGTH:]
+    try:
+        return AESGCM(aes_key).decrypt(aad[:NONCE_LENGTH], sealed, aad)
+    except Exception as exc:  # cryptography's InvalidTag
+        raise CredentialDecryptionError("credential failed its AES-GCM integrity check", peer=PEER) from exc
+
+
+def _jwt_expiry(token):
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return float(claims["exp"])
+    except (IndexError, KeyError, TypeError, ValueError):
+        return None
+
+
+# --- the client -----------------------------------------------------------------------------------
+class MosipClient:
+    """Talks to one MOSIP deployment as one auth-manager client (the CRVS partner).
+
+    Thread-safe: the token is cached behind a lock and renewed before its expiry or after a 401."""
+
+    def __init__(self, base_url, client_id, secret_key, app_id="regproc", timeout=10.0, *, websub_url=None,
+                 partner_key=None, transport=None, token_skew=30.0, default_token_ttl=1800.0, concurrency=4):
+        self.base_url = base_url.rstrip("/")
+        self.client_id, self._secret, self.app_id = client_id, secret_key, app_id
+        self.websub_url = websub_url or f"{self.base_url}/hub"
+        self.partner_key = partner_key
+        self._http = httpx.Client(timeout=timeout, transport=transport)
+        self._lock = threading.Lock()
+        self._token, self._token_expires = None, 0.0
+        self._skew, self._default_ttl = token_skew, default_token_ttl
+        self._schema = None
+        with _limits_lock:
+            self._limit = _limits.setdefault(self.base_url, threading.BoundedSemaphore(max(1, int(concurrency))))
+
+    def close(self):
+        self._http.close()
+
+    # auth ----------------------------------------------------------------------------------------
+    def _authenticate(self):
+        body = request_envelope({"clientId": self.client_id, "secretKey": self._secret, "appId": self.app_id},
+                                id="mosip.io.clientId.pwd", version="1.0", metadata={})
+        response = self._send("POST", "/v1/authmanager/authenticate/clientidsecretkey", "auth", json=body)
+        token = None
+        for header in response.headers.get_list("set-cookie"):
+            first = header.split(";", 1)[0].strip()
+            if first.startswith("Authorization="):
+                token = first.split("=", 1)[1]
+        if not token:
+            errors = _error_list(_json(response))
+            code, message = _first_error(errors) if errors else (None, "no Authorization cookie in the reply")
+            raise _fail(f"MOSIP auth manager refused the client: {code or ''} {message}".strip(), code=code,
+                        status=response.status_code)
+        expires = _jwt_expiry(token) or time.time() + self._default_ttl
+        return token, expires
+
+    def token(self):
+        """A valid auth token, renewed `token_skew` seconds before it expires."""
+        with self._lock:
+            if self._token is None or time.time() >= self._token_expires - self._skew:
+                self._token, self._token_expires = self._authenticate()
+            return self._token
+
+    def _drop_token(self, token):
+        with self._lock:
+            if self._token == token:
+                self._token, self._token_expires = None, 0.0
+
+    # transport -----------------------------------------------------------------------------------
+    def _send(self, method, url, op, **kwargs):
+        target = url if url.startswith("http") else f"{self.base_url}{url}"
+        started = time.monotonic()
+        try:
+            with self._limit:
+                response = self._http.request(method, target, **kwargs)
+        except httpx.TimeoutException as exc:
+            log.warning("mosip %s timeout duration_ms=%d", op, (time.monotonic() - started) * 1000)
+            raise TransientPeerError(f"MOSIP {op}: timeout", peer=PEER) from exc
+        except httpx.TransportError as exc:
+            log.warning("mosip %s unreachable (%s)", op, type(exc).__name__)
+            raise TransientPeerError(f"MOSIP {op}: unreachable ({type(exc).__name__})", peer=PEER) from exc
+        log.info("mosip %s status=%s duration_ms=%d", op, response.status_code, (time.monotonic() - started) * 1000)
+        if op == "auth" and response.status_code == 500 and "401" in response.text:
+            # Keycloak's 401 surfaces as a 500 from the auth manager: bad credentials, not an outage.
+            errors = _error_list(_json(response))
+            code, message = _first_error(errors) if errors else ("500", "")
+            raise _fail(f"MOSIP auth manager refused the client credentials ({message[:80]})", code="AUTH",
+                        status=500)
+        return response
+
+    def _call(self, method, path, op, *, headers=None, **kwargs):
+        """An authenticated call; a 401 (or a KER-ATH-401 in `errors`) renews the token once."""
+        for attempt in (1, 2):
+            token = self.token()
+            all_headers = {"Cookie": f"Authorization={token}", **(headers or {})}
+            response = self._send(method, path, op, headers=all_headers, **kwargs)
+            unauthorized = response.status_code == 401 or (
+                response.status_code == 200 and _has_auth_error(response))
+            if unauthorized and attempt == 1:
+                self._drop_token(token)
+                continue
+            if response.status_code >= 400 or unauthorized:
+                code = _error_code(response)
+                error = error_for_status(PEER, response.status_code if not unauthorized else 401,
+                                         f"MOSIP {op}: HTTP {response.status_code} {code or ''}".strip())
+                error.code = code
+                raise error
+            return response
+        raise AssertionError("unreachable")
+
+    def _json_call(self, method, path, op, **kwargs):
+        response = self._call(method, path, op, **kwargs)
+        payload = _json(response)
+        if payload is None:
+            raise _fail(f"MOSIP {op}: reply is not JSON", status=response.status_code)
+        return payload
+
+    # kernel ----------------------------------------------------------------------------------------
+    def generate_rid(self, centre_id, machine_id):
+        """A new RID from the kernel generator (`GET /v1/ridgenerator/generate/rid/{centre}/{machine}`)."""
+        payload = self._json_call("GET", f"/v1/ridgenerator/generate/rid/{centre_id}/{machine_id}", "rid")
+        errors = _error_list(payload)
+        if errors:
+            code, message = _first_error(errors)
+            raise _fail(f"RID generator refused: {code} {message}", code=code)
+        rid = (payload.get("response") or {}).get("rid")
+        if not is_valid_rid(rid):
+            raise _fail("RID generator answered without a 29-digit rid")
+        return rid
+
+    def id_schema(self, schema_version=None):
+        """The latest ID schema (`GET /v1/syncdata/latestidschema`), cached for the client's life."""
+        if self._schema is None:
+            params = {"schemaVersion": schema_version} if schema_version else None
+            payload = self._json_call("GET", "/v1/syncdata/latestidschema", "idschema", params=params)
+            response = payload.get("response") or {}
+            schema = response.get("schemaJson")
+            if isinstance(schema, dict):
+                schema = json.dumps(schema)
+            if not isinstance(schema, str):
+                raise _fail("ID schema reply has no schemaJson")
+            self._schema = IdSchema(schema, str(response.get("idVersion", "0.1")))
+        return self._schema
+
+    # packets ---------------------------------------------------------------------------------------
+    def create_packet(self, dto):
+        """`PUT /commons/v1/packetmanager/createPacket` with `dto` (see `build_packet_dto`).
+        Safe to repeat with the same id: MOSIP overwrites the packet."""
+        bad = [k for k, v in (dto.get("fields") or {}).items() if not isinstance(v, str)]
+        if bad:
+            raise ValueError(f"fields must be strings: {', '.join(sorted(bad))}")
+        body = request_envelope(dto, id=PACKET_WRITER_ID, version="v1")
+        return parse_create_packet(self._json_call("PUT", "/commons/v1/packetmanager/createPacket", "createPacket",
+                                                   json=body))
+
+    def create_workflow_instance(self, rid, process, source, notification=None, additional_info_req_id=""):
+        """`POST …/workflowmanager/workflowinstance`; `RPR-WIS-001` (already there) counts as success."""
+        request = {"registrationId": rid, "process": process, "source": source,
+                   "additionalInfoReqId": additional_info_req_id or ""}
+        if notification:
+            request["notificationInfo"] = dict(notification)
+        body = request_envelope(request, id=WORKFLOW_ID, version=WORKFLOW_VERSION)
+        payload = self._json_call("POST", "/registrationprocessor/v1/workflowmanager/workflowinstance",
+                                  "workflowinstance", json=body)
+        return parse_workflow_instance(payload)
+
+    def _status(self, rids, path, op):
+        statuses, not_found = {}, []
+        rids = list(dict.fromkeys(rids))
+        for start in range(0, len(rids), STATUS_BATCH):
+            chunk = rids[start:start + STATUS_BATCH]
+            body = request_envelope([{"registrationId": rid} for rid in chunk], id=STATUS_ID, version=STATUS_VERSION)
+            result = parse_status_search(self._json_call("POST", path, op, json=body))
+            statuses.update(result.statuses)
+            not_found += result.not_found
+        return StatusSearch(statuses, not_found)
+
+    def registration_status(self, rids):
+        """`/registrationstatus/search`: terminal states read `PROCESSED` (MOSIP collapses them)."""
+        return self._status(rids, "/registrationprocessor/v1/registrationstatus/search", "status")
+
+    def external_status(self, rids):
+        """`/registrationstatus/externalstatus/search`: UIN_GENERATED, REJECTED, REREGISTER, PROCESSING…"""
+        return self._status(rids, "/registrationprocessor/v1/registrationstatus/externalstatus/search",
+                            "externalstatus")
+
+    # WebSub ----------------------------------------------------------------------------------------
+    def _hub(self, form, op):
+        token = self.token()
+        # MOSIP's hub reads the token only from the Cookie; OpenCRVS v1.9 also sends it as a header.
+        response = self._send("POST", self.websub_url, op, data=form,
+                              headers={"Cookie": f"Authorization={token}", "Authorization": token})
+        reply = {k: v[0] for k, v in parse_qs(response.text or "").items()}
+        if reply.get("hub.mode") == "denied":
+            raise _fail(f"WebSub hub denied {op}: {reply.get('hub.reason', 'no reason given')}",
+                        code="HUB_DENIED", status=response.status_code)
+        if response.status_code >= 400:
+            raise error_for_status(PEER, response.status_code, f"WebSub hub {op}: HTTP {response.status_code}")
+        return response.status_code
+
+    def subscribe(self, topic, callback, secret, lease_seconds=None):
+        """Ask the hub to subscribe `callback`; the hub then verifies intent with a GET to the callback."""
+        form = {"hub.mode": "subscribe", "hub.topic": topic, "hub.callback": callback, "hub.secret": secret}
+        if lease_seconds:
+            form["hub.lease_seconds"] = str(int(lease_seconds))
+        return self._hub(form, "subscribe")
+
+    def unsubscribe(self, topic, callback):
+        return self._hub({"hub.mode": "unsubscribe", "hub.topic": topic, "hub.callback": callback}, "unsubscribe")
+
+    # credentials -----------------------------------------------------------------------------------
+    def fetch_datashare(self, uri):
+        """The encrypted credential behind a `dataShareUri` (errors come back as JSON with HTTP 200)."""
+        response = self._call("GET", uri, "datashare")
+        if "json" in response.headers.get("content-type", ""):
+            errors = _error_list(_json(response))
+            if errors:
+                code, message = _first_error(errors)
+                raise _fail(f"data share refused: {code} {message}", code=code)
+        return response.text
+
+    def decrypt_credential(self, encrypted):
+        if self.partner_key is None:
+            raise CredentialDecryptionError("no partner private key configured (PORTAL_MOSIP_PARTNER_KEY)", peer=PEER)
+        return decrypt_ver_r2(encrypted, self.partner_key)
+
+    def credential_from_event(self, event: CredentialEvent):
+        """Decrypt the credential of a CREDENTIAL_ISSUED event (fetching `dataShareUri` when there is one)."""
+        encrypted = event.credential or self.fetch_datashare(event.data_share_uri)
+        return parse_credential(self.decrypt_credential(encrypted), event.registration_id)
+
+    # key manager / identity repository ------------------------------------------------------------
+    def uin_token(self, uin, partner_code, intermediary=None):
+        """Partner-specific UIN token (`GET /v1/keymanager/tokenid/{uin}/{partner}`); with `intermediary`,
+        tokenised twice as the legacy mediator does (UIN -> intermediary token -> partner token)."""
+        value = uin
+        for code in ([intermediary] if intermediary else []) + [partner_code]:
+            payload = self._json_call("GET", f"/v1/keymanager/tokenid/{value}/{code}", "tokenid")
+            errors = _error_list(payload)
+            if errors:
+                error_code, message = _first_error(errors)
+                raise _fail(f"token id refused: {error_code} {message}", code=error_code)
+            value = (payload.get("response") or {}).get("tokenID")
+            if not value:
+                raise _fail("token id reply has no tokenID")
+        return value
+
+    def identity_uin(self, registration_id):
+        """The UIN of the identity a processed RID created (`GET /idrepository/v1/identity/idvid/{rid}`):
+        the fallback when the CREDENTIAL_ISSUED delivery was lost. None when the RID made no identity."""
+        payload = self._json_call("GET", f"/idrepository/v1/identity/idvid/{registration_id}", "identity",
+                                  params={"type": "demo", "idType": "RID"})
+        errors = _error_list(payload)
+        if errors:
+            code, message = _first_error(errors)
+            if code == "IDR-IDC-007":
+                return None
+            raise _fail(f"identity repository refused: {code} {message}", code=code)
+        identity = (payload.get("response") or {}).get("identity") or {}
+        uin = identity.get("UIN")
+        return str(uin) if uin else None
+
+    def deactivate_uin(self, uin, registration_id, schema_version=0.0):
+        """`PATCH /idrepository/v1/identity/` status DEACTIVATED; IDR-IDC-007 (unknown UIN) is permanent."""
+        body = request_envelope({"registrationId": registration_id, "status": "DEACTIVATED",
+                                 "identity": {"IDSchemaVersion": schema_version, "UIN": uin}},
+                                id="mosip.id.update", version="v1.0")
+        payload = self._json_call("PATCH", "/idrepository/v1/identity/", "deactivate", json=body)
+        errors = _error_list(payload)
+        if errors:
+            code, message = _first_error(errors)
+            raise _fail(f"identity repository refused: {code} {message}", code=code)
+        return (payload.get("response") or {}).get("status", "DEACTIVATED")
+
+
+def _json(response):
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _error_code(response):
+    errors = _error_list(_json(response))
+    return errors[0].get("errorCode") if errors else None
+
+
+def _has_auth_error(response):
+    if "json" not in response.headers.get("content-type", ""):
+        return False
+    return any(e.get("errorCode") in AUTH_ERROR_CODES for e in _error_list(_json(response)))
+
+
+def from_config(config: Mapping) -> MosipClient:
+    """Build the client from the portal's `PORTAL_MOSIP_*` settings."""
+    key_path = config.get("PORTAL_MOSIP_PARTNER_KEY")
+    partner_key = load_partner_key(key_path, config.get("PORTAL_MOSIP_PARTNER_KEY_PASSWORD")) if key_path else None
+    if not config.get("PORTAL_MOSIP_URL"):
+        raise PermanentPeerError("MOSIP is not configured: set PORTAL_MOSIP_URL", peer=PEER)
+    return MosipClient(
+        config["PORTAL_MOSIP_URL"],
+        config.get("PORTAL_MOSIP_CLIENT_ID") or "",
+        config.get("PORTAL_MOSIP_SECRET") or "",
+        config.get("PORTAL_MOSIP_APP_ID") or "",
+        timeout=float(config.get("PORTAL_MOSIP_TIMEOUT", 10.0)),
+        websub_url=config.get("PORTAL_MOSIP_WEBSUB_URL") or None,
+        partner_key=partner_key,
+        concurrency=int(config.get("PORTAL_MOSIP_CONCURRENCY") or 4),
+    )

@@ -1,0 +1,432 @@
+"""OpenCRVS client: system-client auth, webhook subscriptions, sending the MOSIP outcome back, and
+verifying the JWT of the OpenCRVS v1.9 interop call.
+
+Only this module knows OpenCRVS's wire format (specs/notes/crvs-mosip.md §6):
+
+* auth service: `POST {auth}/authenticateSystemClient` `{"client_id","client_secret"}` -> `{"token"}`
+  (RS256, ~10 min); `POST {auth}/verifyToken`; the public key at `GET {auth}/.well-known` (PEM text).
+* webhooks service: `POST {webhooks}` `{"hub": {callback, mode, secret, topic}}` -> 202 after OpenCRVS
+  GETs `callback?mode=subscribe&challenge=…&topic=…` and reads `{"challenge"}` back; `GET {webhooks}`
+  lists this system's subscriptions (OpenCRVS does not deduplicate, so we list before subscribing).
+* OpenCRVS 1.x (`generation="v1"`): the country config's MOSIP mediator, `POST /mosip-openhim-mediator`
+  with a `nationalId`-scoped bearer token and `{BRN, MOSIP_PSUT_TOKEN_ID, MOSIP_AID}`.
+* OpenCRVS 1.9 (`generation="v1.9"`): the events API (tRPC over HTTP, superjson): `POST
+  {gateway}/events/event.actions.register.accept?batch=1` `{"0": {"json": {transactionId, eventId,
+  actionId, registrationNumber, declaration: {"child.nid": …}}}}`; a failure is `register.reject` then
+  `reject.request` with the reason (the country config's `handleDeferredRejection`).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import httpx
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from portal.clients.errors import PermanentPeerError, TransientPeerError, error_for_status
+
+log = logging.getLogger(__name__)
+PEER = "opencrvs"
+GENERATIONS = ("v1", "v1.9")
+DEFAULT_TOPICS = ("BIRTH_REGISTERED", "DEATH_REGISTERED")
+OPENCRVS_ISSUER = "opencrvs:auth-service"
+_TOKEN_MARGIN = 30  # renew the system token this many seconds before it expires
+_KEY_CACHE_SECONDS = 3600
+_LEEWAY = 30
+_limits: dict[str, threading.BoundedSemaphore] = {}
+_limits_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Subscription:
+    id: str
+    topic: str
+    callback: str
+    created_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What goes back to OpenCRVS for one record: the UIN token (birth), the deactivation (death), or an error."""
+
+    kind: str  # "birth" | "death"
+    registration_number: str | None
+    mosip_aid: str | None = None
+    uin_token: str | None = None  # birth: partner-specific UIN token (v1) / the NID for `child.nid` (v1.9)
+    comment: str | None = None  # death: e.g. 'NID deactivated' / 'NID not found for deactivation'
+    error_code: str | None = None  # set when MOSIP rejected the packet or the pipeline failed for good
+    error_message: str | None = None
+    opencrvs_event_id: str | None = None  # v1.9: from the interop call's JWT
+    action_id: str | None = None
+    record_token: str | None = None  # v1.9: the interop call's bearer token (used to confirm, as mosip-api does)
+    transaction_id: str | None = None  # v1.9: idempotency key of the confirmation; same key on retry
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.error_code or self.error_message)
+
+
+class TokenRejected(Exception):
+    """An OpenCRVS JWT that is not valid (bad signature, expired, wrong issuer, not RS256)."""
+
+
+class OpenCrvsClient:
+    def __init__(self, base_url: str, client_id: str, client_secret: str, webhook_secret: str, *,
+                 generation: str = "v1", timeout: float = 10.0, auth_url: str | None = None,
+                 webhooks_url: str | None = None, mediator_url: str | None = None,
+                 gateway_url: str | None = None, public_key_url: str | None = None,
+                 issuer: str | None = OPENCRVS_ISSUER, concurrency: int = 4,
+                 transport: httpx.BaseTransport | None = None):
+        if generation not in GENERATIONS:
+            raise ValueError(f"generation must be one of {GENERATIONS}, not {generation!r}")
+        base = base_url.rstrip("/")
+        self.generation = generation
+        self.client_id = client_id
+        self._client_secret = client_secret
+        self._webhook_secret = webhook_secret
+        self.auth_url = (auth_url or base).rstrip("/")
+        self.webhooks_url = (webhooks_url or f"{base}/webhooks").rstrip("/")
+        self.mediator_url = mediator_url or f"{base}/mosip-openhim-mediator"
+        self.gateway_url = (gateway_url or base).rstrip("/")
+        self.public_key_url = public_key_url or f"{self.auth_url}/.well-known"
+        self.issuer = issuer
+        self.timeout = timeout
+        self._http = httpx.Client(timeout=timeout, transport=transport)
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._token_expires = 0.0
+        self._keys: list = []
+        self._keys_fetched = 0.0
+        with _limits_lock:  # shared by every client of this OpenCRVS in the process
+            self._limit = _limits.setdefault(base, threading.BoundedSemaphore(max(1, concurrency)))
+
+    # -- HTTP --------------------------------------------------------------------------------------------
+
+    def _request(self, action: str, method: str, url: str, **kwargs) -> httpx.Response:
+        started = time.perf_counter()
+        try:
+            with self._limit:
+                response = self._http.request(method, url, **kwargs)
+        except httpx.TimeoutException as exc:
+            log.warning("opencrvs call timed out", extra={"peer": PEER, "action": action,
+                                                          "duration_ms": _ms(started)})
+            raise TransientPeerError(f"OpenCRVS {action}: timed out", peer=PEER) from exc
+        except httpx.HTTPError as exc:
+            log.warning("opencrvs unreachable", extra={"peer": PEER, "action": action, "error": type(exc).__name__,
+                                                       "duration_ms": _ms(started)})
+            raise TransientPeerError(f"OpenCRVS {action}: {type(exc).__name__}", peer=PEER) from exc
+        log.info("opencrvs call", extra={"peer": PEER, "action": action, "status": response.status_code,
+                                         "duration_ms": _ms(started)})
+        return response
+
+    def _authorized(self, action: str, method: str, url: str, **kwargs) -> httpx.Response:
+        """A call with the system token; on 401 the token is renewed once and the call repeated."""
+        response = self._request(action, method, url, headers=self._bearer(), **kwargs)
+        if response.status_code == 401:
+            response = self._request(action, method, url, headers=self._bearer(refresh=True), **kwargs)
+        return response
+
+    def _bearer(self, refresh: bool = False) -> dict:
+        return {"Authorization": f"Bearer {self.system_token(refresh=refresh)}"}
+
+    # -- auth ---------------------------------------------------------------------------------------------
+
+    def system_token(self, *, refresh: bool = False) -> str:
+        """A system-client token, cached until shortly before it expires."""
+        with self._lock:
+            if not refresh and self._token and time.time() < self._token_expires - _TOKEN_MARGIN:
+                return self._token
+            response = self._request("authenticate", "POST", f"{self.auth_url}/authenticateSystemClient",
+                                     json={"client_id": self.client_id, "client_secret": self._client_secret})
+            if response.status_code == 401:
+                raise PermanentPeerError("OpenCRVS refused the system client credentials", peer=PEER, status=401,
+                                         code="credentials")
+            _raise_for_status("authenticate", response)
+            token = _json(response, "authenticate").get("token")
+            if not isinstance(token, str) or token.count(".") != 2:
+                raise PermanentPeerError("OpenCRVS authenticate: no token in the answer", peer=PEER)
+            expires = _unverified_claims(token).get("exp")
+            self._token = token
+            self._token_expires = float(expires) if isinstance(expires, (int, float)) else time.time() + 300
+            return token
+
+    def verify_token(self, token: str) -> bool:
+        """Ask OpenCRVS whether a token is still valid (`/verifyToken`, as the OpenCRVS-side mediator does)."""
+        response = self._request("verify_token", "POST", f"{self.auth_url}/verifyToken", data={"token": token})
+        _raise_for_status("verify_token", response)
+        return _json(response, "verify_token").get("valid") is True
+
+    # -- webhooks -----------------------------------------------------------------------------------------
+
+    def subscriptions(self) -> list[Subscription]:
+        response = self._authorized("list_webhooks", "GET", self.webhooks_url)
+        _raise_for_status("list_webhooks", response)
+        entries = _json(response, "list_webhooks").get("entries")
+        if not isinstance(entries, list):
+            raise PermanentPeerError("OpenCRVS list webhooks: no 'entries'", peer=PEER)
+        return [Subscription(e.get("id"), e.get("topic"), e.get("callback"), e.get("createdAt"))
+                for e in entries if isinstance(e, Mapping)]
+
+    def subscribe(self, topic: str, callback: str) -> None:
+        """Subscribe `callback` to `topic`. OpenCRVS calls the callback back before answering 202."""
+        hub = {"callback": callback, "mode": "subscribe", "secret": self._webhook_secret, "topic": topic}
+        response = self._authorized("subscribe", "POST", self.webhooks_url, json={"hub": hub})
+        if response.status_code == 202:
+            return
+        if response.status_code == 400:
+            try:
+                reason = response.json()["hub"]["reason"]
+            except (ValueError, KeyError, TypeError):
+                # "Subscription callback check failed": our callback did not echo the challenge, most
+                # often because the portal is not reachable yet at OpenCRVS's address for it.
+                raise TransientPeerError("OpenCRVS could not verify the webhook callback", peer=PEER,
+                                         status=400, code="callback_check") from None
+            raise PermanentPeerError(f"OpenCRVS denied the subscription: {reason}", peer=PEER, status=400,
+                                     code="denied")
+        _raise_for_status("subscribe", response)
+
+    def ensure_subscribed(self, callback: str, topics: Iterable[str] = DEFAULT_TOPICS) -> list[str]:
+        """Subscribe to each topic not yet subscribed with this callback; returns the topics added."""
+        existing = {(s.topic, s.callback) for s in self.subscriptions()}
+        added = []
+        for topic in topics:
+            if (topic, callback) not in existing:
+                self.subscribe(topic, callback)
+                added.append(topic)
+        return added
+
+    def unsubscribe(self, subscription_id: str) -> None:
+        response = self._authorized("unsubscribe", "DELETE", f"{self.webhooks_url}/{subscription_id}")
+        _raise_for_status("unsubscribe", response)
+
+    # -- the outcome back to OpenCRVS ---------------------------------------------------------------------
+
+    def send_outcome(self, outcome: Outcome) -> None:
+        """Send the UIN token / deactivation / error the way the configured generation expects."""
+        if self.generation == "v1":
+            self.notify_mediator(_mediator_body(outcome))
+        elif outcome.failed:
+            self.reject_registration(outcome)
+        else:
+            self.confirm_registration(outcome)
+
+    def notify_mediator(self, body: Mapping) -> None:
+        """OpenCRVS 1.x: POST to the country config's `/mosip-openhim-mediator`."""
+        response = self._authorized("notify_mediator", "POST", self.mediator_url, json=dict(body))
+        _raise_for_status("notify_mediator", response)
+
+    def confirm_registration(self, outcome: Outcome) -> None:
+        """OpenCRVS 1.9: accept the pending REGISTER action, with the NID for a birth."""
+        _require_action(outcome)
+        declaration = {"child.nid": outcome.uin_token} if outcome.kind == "birth" and outcome.uin_token else {}
+        self._trpc("event.actions.register.accept", {
+            "transactionId": outcome.transaction_id or f"mosip-interop-{uuid.uuid4()}",
+            "eventId": outcome.opencrvs_event_id,
+            "actionId": outcome.action_id,
+            "registrationNumber": outcome.registration_number,
+            "declaration": declaration,
+        }, outcome.record_token)
+
+    def reject_registration(self, outcome: Outcome) -> None:
+        """OpenCRVS 1.9: reject the pending REGISTER action, then ask for the record's rejection with the
+        reason (what the country config's `handleDeferredRejection` does)."""
+        _require_action(outcome)
+        transaction = outcome.transaction_id or f"mosip-interop-{uuid.uuid4()}"
+        ids = {"eventId": outcome.opencrvs_event_id, "actionId": outcome.action_id}
+        self._trpc("event.actions.register.reject", {"transactionId": transaction, **ids}, outcome.record_token)
+        reason = outcome.error_message or outcome.error_code or "Rejected by MOSIP"
+        self._trpc("event.actions.reject.request", {"transactionId": f"{transaction}-reason", **ids,
+                                                     "content": {"reason": reason}}, outcome.record_token)
+
+    def _trpc(self, procedure: str, data: dict, token: str | None) -> dict:
+        url = f"{self.gateway_url}/events/{procedure}?batch=1"
+        body = {"0": {"json": data}}
+        response = None
+        if token:  # the interop call's record token, as OpenCRVS's mosip-api confirms
+            response = self._request(procedure, "POST", url, json=body, headers={"Authorization": f"Bearer {token}"})
+        if response is None or response.status_code == 401:
+            # No record token, or it expired (OpenCRVS tokens live ~10 minutes, MOSIP may take longer):
+            # confirm as the system client instead, as OpenCRVS 2.x requires.
+            response = self._authorized(procedure, "POST", url, json=body)
+        try:
+            item = response.json()[0]
+        except (ValueError, LookupError, TypeError):
+            _raise_for_status(procedure, response)
+            raise PermanentPeerError(f"OpenCRVS {procedure}: malformed answer", peer=PEER,
+                                     status=response.status_code) from None
+        if isinstance(item, Mapping) and "error" in item:
+            error = (item.get("error") or {}).get("json") or {}
+            data_ = error.get("data") or {}
+            status = data_.get("httpStatus") or response.status_code
+            exc = error_for_status(PEER, int(status), f"OpenCRVS {procedure}: {data_.get('code') or status}")
+            exc.code = data_.get("code")
+            raise exc
+        _raise_for_status(procedure, response)
+        return ((item or {}).get("result") or {}).get("data", {}).get("json") or {}
+
+    # -- the v1.9 interop call's JWT ----------------------------------------------------------------------
+
+    def verify_record_token(self, token: str) -> dict:
+        """Claims of a JWT OpenCRVS signed (RS256 with the auth service's key), else `TokenRejected`.
+
+        The key comes from `public_key_url`: OpenCRVS serves the PEM at `{auth}/.well-known`; a JWKS
+        (`{"keys": [...]}`) is accepted too. It is cached, and fetched again once when a token's key is
+        unknown or its signature does not verify (OpenCRVS rotated its key).
+        """
+        try:
+            header_b64, claims_b64, signature_b64 = token.split(".")
+            header = json.loads(_b64decode(header_b64))
+            claims = json.loads(_b64decode(claims_b64))
+            signature = _b64decode(signature_b64)
+        except (ValueError, AttributeError):
+            raise TokenRejected("not a JWT") from None
+        if not isinstance(header, dict) or header.get("alg") != "RS256" or not isinstance(claims, dict):
+            raise TokenRejected("not an RS256 JWT")
+        signed = f"{header_b64}.{claims_b64}".encode("ascii")
+        if not self._signature_ok(signed, signature, header.get("kid"), refetch=False):
+            if time.time() - self._keys_fetched < 5 or not self._signature_ok(signed, signature, header.get("kid"),
+                                                                               refetch=True):
+                raise TokenRejected("signature does not verify with OpenCRVS's key")
+        now = time.time()
+        if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] + _LEEWAY < now:
+            raise TokenRejected("expired or without expiry")
+        if isinstance(claims.get("nbf"), (int, float)) and claims["nbf"] - _LEEWAY > now:
+            raise TokenRejected("not valid yet")
+        if self.issuer and claims.get("iss") != self.issuer:
+            raise TokenRejected("unexpected issuer")
+        return claims
+
+    def _signature_ok(self, signed: bytes, signature: bytes, kid, *, refetch: bool) -> bool:
+        keys = self._public_keys(refresh=refetch)
+        for key_id, key in keys:
+            if kid and key_id and key_id != kid:
+                continue
+            try:
+                key.verify(signature, signed, padding.PKCS1v15(), hashes.SHA256())
+                return True
+            except InvalidSignature:
+                continue
+        return False
+
+    def _public_keys(self, refresh: bool = False) -> list:
+        with self._lock:
+            if self._keys and not refresh and time.time() - self._keys_fetched < _KEY_CACHE_SECONDS:
+                return self._keys
+            response = self._request("public_key", "GET", self.public_key_url)
+            _raise_for_status("public_key", response)
+            self._keys = _parse_keys(response.text)
+            self._keys_fetched = time.time()
+            return self._keys
+
+
+def from_config(config: Mapping) -> OpenCrvsClient:
+    """The client from the app config (`PORTAL_OPENCRVS_*`; see the module docstring for the URLs)."""
+    base = config["PORTAL_OPENCRVS_URL"]
+    return OpenCrvsClient(
+        base,
+        config.get("PORTAL_OPENCRVS_CLIENT_ID") or "",
+        config.get("PORTAL_OPENCRVS_CLIENT_SECRET") or "",
+        config.get("PORTAL_OPENCRVS_WEBHOOK_SECRET") or "",
+        generation=config.get("PORTAL_OPENCRVS_GENERATION") or "v1",
+        timeout=float(config.get("PORTAL_OPENCRVS_TIMEOUT") or config.get("PORTAL_PEER_TIMEOUT_SECONDS") or 10),
+        auth_url=config.get("PORTAL_OPENCRVS_AUTH_URL"),
+        webhooks_url=config.get("PORTAL_OPENCRVS_WEBHOOKS_URL"),
+        mediator_url=config.get("PORTAL_OPENCRVS_MEDIATOR_URL"),
+        gateway_url=config.get("PORTAL_OPENCRVS_GATEWAY_URL"),
+        public_key_url=config.get("PORTAL_OPENCRVS_PUBLIC_KEY_URL"),
+        issuer=config.get("PORTAL_OPENCRVS_JWT_ISSUER", OPENCRVS_ISSUER),
+        concurrency=int(config.get("PORTAL_OPENCRVS_CONCURRENCY") or 4),
+    )
+
+
+# -- helpers ------------------------------------------------------------------------------------------------
+
+
+def _mediator_body(outcome: Outcome) -> dict:
+    """The country config's `IMosipPayload` `{BRN, MOSIP_PSUT_TOKEN_ID?, MOSIP_AID?}`. The real handler reads
+    only births; deaths carry `DRN` (+ `COMMENT`) and failures `MOSIP_ERROR`, which it ignores."""
+    number_key = "BRN" if outcome.kind == "birth" else "DRN"
+    body = {number_key: outcome.registration_number}
+    if outcome.mosip_aid:
+        body["MOSIP_AID"] = outcome.mosip_aid
+    if outcome.failed:
+        body["MOSIP_ERROR"] = {"code": outcome.error_code, "message": outcome.error_message}
+    elif outcome.kind == "birth" and outcome.uin_token:
+        body["MOSIP_PSUT_TOKEN_ID"] = outcome.uin_token
+    if outcome.comment:
+        body["COMMENT"] = outcome.comment
+    return body
+
+
+def _require_action(outcome: Outcome) -> None:
+    if not (outcome.opencrvs_event_id and outcome.action_id):
+        raise PermanentPeerError("OpenCRVS 1.9 needs the event and action ids of the interop call", peer=PEER,
+                                 code="no_action")
+
+
+def _raise_for_status(action: str, response: httpx.Response) -> None:
+    if response.status_code >= 400:
+        raise error_for_status(PEER, response.status_code, f"OpenCRVS {action}: HTTP {response.status_code}")
+
+
+def _json(response: httpx.Response, action: str) -> dict:
+    try:
+        data = response.json()
+    except ValueError:
+        raise PermanentPeerError(f"OpenCRVS {action}: answer is not JSON", peer=PEER,
+                                 status=response.status_code) from None
+    if not isinstance(data, dict):
+        raise PermanentPeerError(f"OpenCRVS {action}: answer is not a JSON object", peer=PEER)
+    return data
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _unverified_claims(token: str) -> dict:
+    """Only to read our own token's expiry; never to trust anything."""
+    try:
+        claims = json.loads(_b64decode(token.split(".")[1]))
+    except (ValueError, IndexError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def _parse_keys(text: str) -> list:
+    """[(kid, RSA public key)] from a PEM public key or a JWKS document."""
+    text = text.strip()
+    if text.startswith("{"):
+        try:
+            jwks = json.loads(text)
+        except ValueError:
+            raise PermanentPeerError("OpenCRVS public key: malformed JWKS", peer=PEER) from None
+        keys = []
+        for jwk in jwks.get("keys") or ():
+            if isinstance(jwk, Mapping) and jwk.get("kty") == "RSA" and jwk.get("use", "sig") == "sig":
+                numbers = rsa.RSAPublicNumbers(int.from_bytes(_b64decode(jwk["e"]), "big"),
+                                               int.from_bytes(_b64decode(jwk["n"]), "big"))
+                keys.append((jwk.get("kid"), numbers.public_key()))
+        if not keys:
+            raise PermanentPeerError("OpenCRVS public key: no RSA signing key in the JWKS", peer=PEER)
+        return keys
+    try:
+        key = serialization.load_pem_public_key(text.encode())
+    except ValueError:
+        raise PermanentPeerError("OpenCRVS public key: not a PEM public key", peer=PEER) from None
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise PermanentPeerError("OpenCRVS public key: not an RSA key", peer=PEER)
+    return [(None, key)]
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)

@@ -1,0 +1,243 @@
+"""What arrives from OpenCRVS, checked and parsed before anything is stored (pure: no Flask, no I/O).
+
+* `verify_opencrvs_signature` checks `X-Hub-Signature` the way OpenCRVS core computes it
+  (`opencrvs-core` `packages/webhooks/src/features/event/service.ts` `createRequestSignature`):
+  `sha256=` + hex HMAC-SHA256(key = the system's sha_secret, message = `"sha256:" +
+  encodeURIComponent(body)`), where `body` is the exact `JSON.stringify(payload)` text sent. It is NOT an
+  HMAC of the raw body (the W3C WebSub form), so a generic verifier rejects every real delivery
+  (specs/notes/crvs-mosip.md §6.1, §8).
+* `parse_event` reads a webhook delivery `{"timestamp", "id", "event": {"hub": {"topic"}, "context":
+  [Bundle]}}` into a `CrvsEvent`; `parse_interop_registration` reads the OpenCRVS v1.9 interop call
+  (`MosipInteropPayload`, notes §6.3) whose JWT the caller has already verified.
+
+Both raise `IntakeError(status, message)`: 400 for a body that is not the expected JSON envelope, 422 for a
+well-formed envelope the pipeline cannot use (unknown topic, bundle without the needed resources). The
+messages name fields, never values, so they can be logged and returned as they are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from portal.packets import fhir
+
+BIRTH_TOPICS = ("BIRTH_REGISTERED", "BIRTH_CORRECTED")
+DEATH_TOPICS = ("DEATH_REGISTERED", "DEATH_CORRECTED")
+CORRECTION_TOPICS = ("BIRTH_CORRECTED", "DEATH_CORRECTED")
+# The OpenCRVS webhook triggers the pipeline handles (`TRIGGERS` of opencrvs-core's webhooks model also has
+# BIRTH_CERTIFIED / DEATH_CERTIFIED, which carry nothing for MOSIP).
+SUPPORTED_TOPICS = BIRTH_TOPICS + DEATH_TOPICS
+
+# encodeURIComponent leaves A-Z a-z 0-9 and - _ . ! ~ * ' ( ) alone; quote() always keeps _.-~ and the
+# alphanumerics, so these are the extra safe characters.
+_URI_COMPONENT_SAFE = "!*'()"
+_SIGNATURE_HEADER = re.compile(r"^\s*sha256=([0-9A-Fa-f]{64})\s*$")
+_MOSIP_DATE = re.compile(r"^\d{4}/\d{2}/\d{2}$")
+
+
+class IntakeError(ValueError):
+    """A refused delivery: `status` is the HTTP answer, `message` says why without personal data."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CrvsEvent:
+    """One OpenCRVS event, ready to be stored and turned into a MOSIP packet."""
+
+    source: str  # "webhook" (OpenCRVS 1.2-1.8 webhooks) | "interop" (OpenCRVS 1.9 interop call)
+    topic: str  # BIRTH_REGISTERED, DEATH_REGISTERED, BIRTH_CORRECTED, DEATH_CORRECTED
+    kind: str  # "birth" | "death"
+    event_id: str  # idempotency key: the same OpenCRVS event always gives the same key
+    tracking_id: str | None
+    registration_number: str | None
+    mosip_aid: str | None
+    deceased_national_id: str | None
+    record: fhir.Record | None = None  # webhook only: the bundle's people
+    webhook_id: str | None = None  # webhook only: OpenCRVS's subscription id (same for every delivery)
+    timestamp: str | None = None
+    opencrvs_event_id: str | None = None  # interop only: the record id and pending action from the JWT
+    action_id: str | None = None
+    request_fields: Mapping[str, str] | None = None  # interop only: MOSIP fields as OpenCRVS sent them
+    meta_info: Mapping = field(default_factory=dict)
+    audit: Mapping = field(default_factory=dict)
+    payload: Mapping = field(default_factory=dict, repr=False)  # the parsed body, for durable storage
+
+    @property
+    def is_correction(self) -> bool:
+        return self.topic in CORRECTION_TOPICS
+
+    def fields(self, **options) -> dict[str, str]:
+        """The packet's `fields`: mapped from the bundle (options go to `fhir.identity_fields`), or the
+        interop call's own `requestFields`."""
+        if self.request_fields is not None:
+            return dict(self.request_fields)
+        return fhir.identity_fields(self.record, **options)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Signature
+
+
+def opencrvs_signature(raw_body: bytes | str, secret: str) -> str:
+    """The `X-Hub-Signature` value OpenCRVS sends for this body."""
+    text = raw_body.decode("utf-8") if isinstance(raw_body, (bytes, bytearray)) else raw_body
+    message = "sha256:" + quote(text, safe=_URI_COMPONENT_SAFE)
+    digest = hmac.new(secret.encode("utf-8"), message.encode("ascii"), hashlib.sha256).hexdigest()
+    return "sha256=" + digest
+
+
+def verify_opencrvs_signature(raw_body: bytes | str, header: str | None, secret: str | None) -> bool:
+    """True when `header` is the signature OpenCRVS computes for `raw_body` with `secret` (constant time)."""
+    if not secret or not header:
+        return False
+    match = _SIGNATURE_HEADER.match(header)
+    if not match:
+        return False
+    try:
+        expected = opencrvs_signature(raw_body, secret)
+    except UnicodeDecodeError:
+        return False  # OpenCRVS sends JSON.stringify output, always UTF-8
+    return hmac.compare_digest(expected[len("sha256="):], match.group(1).lower())
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Webhook delivery
+
+
+def parse_event(payload: bytes | str | Mapping, *, topics: tuple[str, ...] = SUPPORTED_TOPICS) -> CrvsEvent:
+    """Parse one webhook delivery (raw body or decoded JSON) into a `CrvsEvent`, or raise `IntakeError`."""
+    body = _json_object(payload)
+    event = body.get("event")
+    if not isinstance(event, Mapping):
+        raise IntakeError(400, "the body has no 'event' object")
+    hub = event.get("hub")
+    topic = hub.get("topic") if isinstance(hub, Mapping) else None
+    if not isinstance(topic, str) or not topic:
+        raise IntakeError(400, "the body has no 'event.hub.topic'")
+    if topic not in topics:
+        raise IntakeError(422, f"unsupported topic {topic[:64]!r}; expected one of {', '.join(topics)}")
+    context = event.get("context")
+    if not isinstance(context, list) or not context or not isinstance(context[0], Mapping):
+        raise IntakeError(422, "'event.context' holds no FHIR bundle")
+
+    kind = "birth" if topic in BIRTH_TOPICS else "death"
+    bundle = context[0]
+    said = fhir.bundle_kind(bundle)
+    if said is not None and said != kind:
+        raise IntakeError(422, f"topic {topic} but the bundle's Task is a {said} record")
+    try:
+        record = fhir.read_bundle(bundle, kind=kind)
+        fhir.identity_fields(record)  # refuse now what could never become a packet
+    except fhir.BundleError as exc:
+        raise IntakeError(422, str(exc)) from None
+
+    key = record.record_id or record.tracking_id
+    if not key:
+        raise IntakeError(422, "the bundle has neither a record id (Task.focus Composition) nor a tracking id")
+    event_id = f"{topic}:{key}"
+    if topic in CORRECTION_TOPICS:
+        # A record is registered once but may be corrected many times: each Task version is one event.
+        event_id += f":{record.version or body.get('timestamp') or ''}"
+
+    return CrvsEvent(
+        source="webhook",
+        topic=topic,
+        kind=kind,
+        event_id=event_id,
+        tracking_id=record.tracking_id,
+        registration_number=record.registration_number,
+        mosip_aid=record.mosip_aid,
+        deceased_national_id=record.deceased_national_id,
+        record=record,
+        webhook_id=_string(body.get("id")),
+        timestamp=_string(body.get("timestamp")),
+        payload=body,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# OpenCRVS v1.9 interop call
+
+
+def parse_interop_registration(payload: bytes | str | Mapping, claims: Mapping) -> CrvsEvent:
+    """Parse `POST /api/opencrvs/registration` (the `MosipInteropPayload` of `@opencrvs/mosip`
+    `createMosipInteropClient().register`): `{trackingId, notification, requestFields, metaInfo, audit}`.
+
+    `claims` are those of the already verified JWT: `eventId`/`actionId` (older tokens: `recordId`) name
+    the OpenCRVS record and its pending register action, so the same call twice gives the same `event_id`.
+    """
+    body = _json_object(payload)
+    tracking_id = body.get("trackingId")
+    if not isinstance(tracking_id, str) or not tracking_id:
+        raise IntakeError(422, "'trackingId' is missing")
+    raw_fields = body.get("requestFields")
+    if not isinstance(raw_fields, Mapping):
+        raise IntakeError(422, "'requestFields' is missing or not an object")
+    birth_number = raw_fields.get("birthCertificateNumber")
+    death_number = raw_fields.get("deathCertificateNumber")
+    if bool(birth_number) == bool(death_number):
+        raise IntakeError(422, "'requestFields' needs exactly one of birthCertificateNumber, deathCertificateNumber")
+    kind = "birth" if birth_number else "death"
+
+    fields = {}
+    for key, value in raw_fields.items():
+        if value is None or value == "":  # the country config sends `email: ''` when there is none
+            continue
+        fields[str(key)] = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    # OpenCRVS's mosip-api drops the death number from the packet (`postDeathRecord`); the birth one stays.
+    fields.pop("deathCertificateNumber", None)
+    for required in ("fullName", "dateOfBirth", "gender"):
+        if not fields.get(required):
+            raise IntakeError(422, f"'requestFields.{required}' is missing")
+    if not _MOSIP_DATE.match(fields["dateOfBirth"]):
+        raise IntakeError(422, "'requestFields.dateOfBirth' is not YYYY/MM/DD")
+
+    opencrvs_event_id = _string(claims.get("eventId")) or _string(claims.get("recordId"))
+    topic = "BIRTH_REGISTERED" if kind == "birth" else "DEATH_REGISTERED"
+    return CrvsEvent(
+        source="interop",
+        topic=topic,
+        kind=kind,
+        event_id=f"{topic}:{opencrvs_event_id or tracking_id}",
+        tracking_id=tracking_id,
+        registration_number=str(birth_number or death_number),
+        mosip_aid=None,
+        deceased_national_id=fields.get("nationalIdNumber") if kind == "death" else None,
+        opencrvs_event_id=opencrvs_event_id,
+        action_id=_string(claims.get("actionId")),
+        request_fields=fields,
+        meta_info=body.get("metaInfo") if isinstance(body.get("metaInfo"), Mapping) else {},
+        audit=body.get("audit") if isinstance(body.get("audit"), Mapping) else {},
+        payload=body,
+    )
+
+
+def _json_object(payload):
+    if isinstance(payload, (bytes, bytearray, str)):
+        try:
+            text = payload.decode("utf-8") if isinstance(payload, (bytes, bytearray)) else payload
+        except UnicodeDecodeError:
+            raise IntakeError(400, "the body is not UTF-8 text") from None
+        if not text.strip():
+            raise IntakeError(400, "the body is empty")
+        try:
+            payload = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise IntakeError(400, f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    if not isinstance(payload, Mapping):
+        raise IntakeError(400, "the body must be a JSON object")
+    return payload
+
+
+def _string(value):
+    return value if isinstance(value, str) and value else None

@@ -1,0 +1,261 @@
+"""The OpenCRVS → MOSIP pipeline's domain functions: accept events, move packets between states (one
+timeline row each), queue the next step, and the supervisor's retry / reject-with-reason.
+
+Every function here adds to the current transaction; the caller commits. Transitions are compare-and-set
+on the packet's state, so two workers (or a status poll racing a WebSub delivery) never both move a packet:
+the loser gets `StaleState` and does nothing.
+"""
+
+import json
+import logging
+import uuid
+
+from flask import current_app
+from sqlalchemy import JSON, DateTime, Integer, String, bindparam, cast, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm.attributes import set_committed_value
+
+from portal import audit, jobs
+from portal.clients import mosip as mosip_client
+from portal.clients import opencrvs as opencrvs_client
+from portal.extensions import db
+from portal.packets import states
+from portal.packets.models import InboundEvent, Packet, PacketEvent
+from portal.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class StaleState(Exception):
+    """The packet moved on while this step ran: another worker or delivery did the work."""
+
+
+# --- settings -------------------------------------------------------------------------------------------
+def setting(name):
+    """A packets setting; every one has its default and its meaning in portal/config.py."""
+    return current_app.config[name]
+
+
+def mosip():
+    """The app's MOSIP client (one per app: its token cache and pacing are shared by the worker threads)."""
+    client = current_app.extensions.get("packets.mosip")
+    if client is None:
+        client = current_app.extensions.setdefault("packets.mosip", mosip_client.from_config(current_app.config))
+    return client
+
+
+def opencrvs():
+    client = current_app.extensions.get("packets.opencrvs")
+    if client is None:
+        client = current_app.extensions.setdefault("packets.opencrvs",
+                                                   opencrvs_client.from_config(current_app.config))
+    return client
+
+
+# --- accepting events -----------------------------------------------------------------------------------
+def find_inbound(channel, key):
+    return db.session.execute(
+        select(InboundEvent).where(InboundEvent.channel == channel, InboundEvent.key == key)).scalar_one_or_none()
+
+
+def accept_crvs_event(event):
+    """Store an OpenCRVS event and its new packet, timeline row and first job, in the current transaction.
+    Returns (packet id, created): the same event twice gives the first packet back and stores nothing.
+    The caller commits (and treats an IntegrityError from a concurrent twin as a duplicate)."""
+    values = _packet_values(event)
+    if db.engine.dialect.name == "postgresql":
+        packet_id = _insert_all_at_once(event, values)
+        return (packet_id, True) if packet_id is not None else (_existing_packet_id(event.event_id), False)
+    inbound = find_inbound("opencrvs", event.event_id)
+    if inbound is not None:
+        return inbound.packet_id, False
+    packet = Packet(**values)
+    db.session.add(packet)
+    db.session.flush()
+    db.session.add(InboundEvent(channel="opencrvs", key=event.event_id, topic=event.topic, source=event.source,
+                                payload=dict(event.payload), packet_id=packet.id))
+    db.session.add(PacketEvent(packet_id=packet.id, step="intake", state="received", detail=_intake_detail(event)))
+    enqueue_next(packet)
+    return packet.id, True
+
+
+def _packet_values(event):
+    birth = event.kind == "birth"
+    if event.is_correction and birth:
+        process = setting("PORTAL_MOSIP_PROCESS_CORRECTION")
+    else:
+        process = setting("PORTAL_MOSIP_PROCESS_BIRTH" if birth else "PORTAL_MOSIP_PROCESS_DEATH")
+    return dict(
+        kind=event.kind, event_key=event.event_id, topic=event.topic, source=event.source, state="received",
+        tracking_id=_upper(event.tracking_id), registration_number=_upper(event.registration_number),
+        mosip_aid=event.mosip_aid,
+        process=process,
+        mosip_source=setting("PORTAL_MOSIP_SOURCE"),
+        opencrvs_event_id=event.opencrvs_event_id, action_id=event.action_id,
+    )
+
+
+def _intake_detail(event):
+    return f"{event.topic} received from OpenCRVS ({event.source})"
+
+
+def _existing_packet_id(event_key):
+    return db.session.execute(select(Packet.id).where(Packet.event_key == event_key)).scalar()
+
+
+def _insert_all_at_once(event, values):
+    """PostgreSQL: packet, inbound event, timeline row and first job in ONE statement (data-modifying
+    CTEs), so accepting a webhook costs one round trip besides BEGIN/COMMIT, like a bare insert
+    (bench/packets.py intake). `ON CONFLICT DO NOTHING` makes a duplicate insert nothing; returns the new
+    packet id, or None for a duplicate."""
+    now = utcnow()
+    params = {**values, "now": now, "payload": json.dumps(dict(event.payload)), "detail": _intake_detail(event),
+              "job_kind": states.next_step(event.kind, "received"),
+              "max_attempts": int(current_app.config["PORTAL_JOB_MAX_ATTEMPTS"])}
+    return db.session.execute(_intake_statement(), params).scalar()
+
+
+_INTAKE_STATEMENT = []
+
+
+def _intake_statement():
+    """Built once (bound parameters only), so SQLAlchemy's compiled cache serves every request."""
+    if _INTAKE_STATEMENT:
+        return _INTAKE_STATEMENT[0]
+    packets, inbound, timeline, job_table = (Packet.__table__, InboundEvent.__table__, PacketEvent.__table__,
+                                             jobs.Job.__table__)
+    now = bindparam("now", type_=DateTime)
+    columns = ("kind", "event_key", "topic", "source", "state", "tracking_id", "registration_number", "mosip_aid",
+               "process", "mosip_source", "opencrvs_event_id", "action_id")
+    row = {name: bindparam(name, type_=String) for name in columns}
+    row.update(attempts=0, polls=0, retries=0, error_notified=False, received_at=now, state_changed_at=now,
+               updated_at=now)
+    new = (pg_insert(packets).values(**row).on_conflict_do_nothing(index_elements=["event_key"])
+           .returning(packets.c.id).cte("new_packet"))
+    stored = pg_insert(inbound).from_select(
+        ["channel", "key", "topic", "source", "payload", "status", "packet_id", "received_at"],
+        select(literal("opencrvs"), bindparam("event_key", type_=String), bindparam("topic", type_=String),
+               bindparam("source", type_=String), cast(bindparam("payload", type_=String), JSON),
+               literal("accepted"), new.c.id, now),
+    ).on_conflict_do_nothing(index_elements=["channel", "key"]).cte("new_inbound")
+    row_event = insert(timeline).from_select(
+        ["packet_id", "created_at", "step", "state", "detail", "attempt"],
+        select(new.c.id, now, literal("intake"), literal("received"), bindparam("detail", type_=String), literal(1)),
+    ).cte("new_event")
+    job_kind = bindparam("job_kind", type_=String)
+    key = job_kind.concat(":").concat(cast(new.c.id, String)).concat(":0")
+    first_job = insert(job_table).from_select(
+        ["kind", "payload", "key", "status", "attempts", "max_attempts", "next_attempt_at", "created_at", "updated_at"],
+        select(job_kind, func.json_build_object("packet_id", new.c.id, "job_key", key), key, literal("queued"),
+               literal(0), bindparam("max_attempts", type_=Integer), now, now, now),
+    ).cte("new_job")
+    _INTAKE_STATEMENT.append(select(new.c.id).add_cte(stored, row_event, first_job))
+    return _INTAKE_STATEMENT[0]
+
+
+def accept_websub_event(event, payload):
+    """Store a MOSIP WebSub delivery and queue its processing. Returns (inbound, created). Caller commits."""
+    inbound = find_inbound("mosip", event.event_id)
+    if inbound is not None:
+        return inbound, False
+    inbound = InboundEvent(channel="mosip", key=event.event_id, topic=(event.topic or "")[:120], source="websub",
+                           payload=payload)
+    db.session.add(inbound)
+    db.session.flush()
+    jobs.enqueue("mosip.credential", {"inbound_id": inbound.id, "job_key": f"mosip.credential:{inbound.id}"},
+                 key=f"mosip.credential:{inbound.id}")
+    return inbound, True
+
+
+def _upper(value):
+    return value.strip().upper() if isinstance(value, str) and value.strip() else None
+
+
+# --- transitions ----------------------------------------------------------------------------------------
+def transition(packet, target, step, detail=None, attempt=1, **values):
+    """Move `packet` to `target` (checked against DESIGN.md's states) and add the timeline row.
+
+    Compare-and-set on the current state: raises StaleState if the row moved meanwhile."""
+    retry_from = states.check(packet.kind, packet.state, target, packet.retry_from)
+    now = utcnow()
+    changes = {"state": target, "retry_from": retry_from, "step": step, "state_changed_at": now,
+               "updated_at": now, **values}
+    if target == "uin_issued" or (packet.kind == "death" and target == "deactivated"):
+        changes["uin_issued_at"] = now
+    if target == "notified":
+        changes["notified_at"] = now
+    if target not in (states.FAILED, states.REJECTED, states.RETRYING):
+        changes.setdefault("error_code", None)
+        changes.setdefault("error_message", None)
+    db.session.flush()
+    moved = db.session.execute(
+        update(Packet).where(Packet.id == packet.id, Packet.state == packet.state).values(**changes)
+        .execution_options(synchronize_session=False)).rowcount
+    if moved != 1:
+        raise StaleState(f"packet {packet.id} is no longer {packet.state}")
+    for name, value in changes.items():
+        set_committed_value(packet, name, value)
+    db.session.add(PacketEvent(packet_id=packet.id, step=step, state=target, detail=detail, attempt=attempt,
+                               created_at=now))
+    return packet
+
+
+def note(packet, step, detail, attempt=1):
+    """A timeline row without a state change (RID generated, error sent back, ...)."""
+    db.session.add(PacketEvent(packet_id=packet.id, step=step, state=packet.state, detail=detail, attempt=attempt))
+
+
+# --- queueing -------------------------------------------------------------------------------------------
+def job_key(kind, packet, extra=None):
+    return ":".join(str(p) for p in (kind, packet.id, packet.retries, extra) if p is not None)
+
+
+def enqueue_step(kind, packet, delay=0, extra=None):
+    key = job_key(kind, packet, extra)
+    return jobs.enqueue(kind, {"packet_id": packet.id, "job_key": key}, key=key, delay=delay)
+
+
+def enqueue_next(packet, delay=0):
+    """Queue the job that moves `packet` on from its state (nothing when terminal or waiting)."""
+    if packet.state == states.REJECTED:
+        if not packet.error_notified:
+            return enqueue_step("opencrvs.notify", packet, extra="error")
+        return None
+    kind = states.next_step(packet.kind, packet.state, packet.retry_from)
+    if kind is None:
+        return None
+    if kind == "mosip.status":
+        return enqueue_step(kind, packet, delay=delay, extra=packet.polls)
+    return enqueue_step(kind, packet, delay=delay)
+
+
+def poll_delay(polls):
+    base, cap = float(setting("PORTAL_PACKETS_POLL_BASE")), float(setting("PORTAL_PACKETS_POLL_CAP"))
+    return min(cap, base * 2 ** min(polls, 16))
+
+
+# --- supervisor actions (dashboard) ---------------------------------------------------------------------
+def retry_packet(packet, actor=None):
+    """A failed packet runs its failed step again (`failed → retrying`), audited. Caller commits.
+    Raises states.InvalidTransition when the packet is not failed."""
+    if packet.state != states.FAILED:
+        raise states.InvalidTransition("only a failed packet can be retried")
+    packet.retries += 1
+    transition(packet, states.RETRYING, "supervisor.retry", "retried by a supervisor", attempt=packet.retries)
+    audit.record("packet.retried", "packet", packet.id, {"step": packet.retry_from}, actor=actor)
+    return enqueue_next(packet)
+
+
+def reject_packet(packet, reason, actor=None):
+    """Give up on a packet with a reason; the error goes back to OpenCRVS. Audited; caller commits."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError("a rejection needs a reason")
+    transition(packet, states.REJECTED, "supervisor.reject", reason, error_code="REJECTED_BY_SUPERVISOR",
+               error_message=reason[:2000])
+    audit.record("packet.rejected", "packet", packet.id, {"reason": reason[:500]}, actor=actor)
+    return enqueue_next(packet)
+
+
+def deterministic_uuid(packet, name):
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"interop-portal:packet:{packet.id}:{name}"))

@@ -1,0 +1,233 @@
+"""The eSignet round trip of a registration: start the login, check the callback, merge the verified claims.
+
+The draft and everything needed to finish the login (nonce, PKCE verifier, redirect URI) stay on the server, in the
+registration row; the browser carries only `state`, which must also be one this browser session started.
+"""
+
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from flask import current_app, g, session, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from portal import audit
+from portal.clients import esignet
+from portal.extensions import db
+from portal.registration import claims as claim_mapping
+from portal.registration.models import Registration
+from portal.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+_LOCK = threading.Lock()
+SESSION_KEY = "registration_logins"
+DEMO_KEY_FILE = "esignet_demo_key.json"
+
+ACR_LABELS = {
+    "mosip:idp:acr:generated-code": _l("One-time code (OTP)"),
+    "mosip:idp:acr:biometrics": _l("Biometrics"),
+    "mosip:idp:acr:static-code": _l("PIN"),
+    "mosip:idp:acr:password": _l("Password"),
+    "mosip:idp:acr:linked-wallet": _l("Wallet"),
+    "mosip:idp:acr:knowledge": _l("Knowledge-based"),
+}
+
+# What the officer reads for each failure (the client's own messages are English-only).
+MESSAGES = {
+    "esignet_unavailable": _l("eSignet could not be reached. Try again in a moment, or continue with manual entry."),
+    "configuration_error": _l("The portal's eSignet settings are incomplete or invalid; ask an administrator."),
+    "discovery_error": _l("eSignet's configuration could not be read. Try again later, or continue with manual entry."),
+    "discovery_issuer_mismatch": _l("eSignet announces a different issuer than the portal expects; ask an administrator."),
+    "callback_issuer_mismatch": _l("The answer came from a different identity provider than expected. Nothing was pre-filled."),
+    "code_rejected": _l("This verification was already used or has expired. Please verify the identity again."),
+    "client_authentication_failed": _l("eSignet did not accept the portal's credentials; ask an administrator."),
+    "token_request_rejected": _l("eSignet refused to complete the verification. Please try again."),
+    "malformed_response": _l("eSignet's answer could not be read. Please try again."),
+    "userinfo_rejected": _l("eSignet refused to release the verified details. Please try again."),
+    "userinfo_not_signed": _l("eSignet sent details without a signature; they were not used."),
+    "userinfo_decryption_failed": _l("The encrypted details from eSignet could not be decrypted; ask an administrator."),
+    "state_mismatch": _l("This answer from eSignet does not belong to a verification started in this browser. "
+                         "Nothing was pre-filled; start the verification again."),
+    "login_expired": _l("This verification took too long and has expired. Please verify the identity again."),
+    "access_denied": _l("The verification was cancelled at eSignet. You can try again or continue with manual entry."),
+}
+TOKEN_CHECK_MESSAGE = _l("eSignet's answer failed a security check (%(check)s). Nothing was pre-filled; "
+                         "please verify again.")
+
+
+class CallbackError(Exception):
+    """The callback request itself is wrong (unknown state, nothing pending): a 400 for the officer."""
+
+    def __init__(self, code, registration=None):
+        super().__init__(code)
+        self.code = code
+        self.registration = registration
+
+
+def message_for(error):
+    """Plain words, in the officer's language, for an eSignet failure or a callback error code."""
+    code = getattr(error, "code", error)
+    if isinstance(error, esignet.TokenVerificationError):
+        return TOKEN_CHECK_MESSAGE % {"check": code.replace("_", " ")}
+    return MESSAGES.get(code) or MESSAGES["token_request_rejected"]
+
+
+# ---- the client ---------------------------------------------------------------------------------------------------
+def private_key_source(config):
+    """PORTAL_ESIGNET_PRIVATE_KEY, or in demo mode a key generated once into instance/."""
+    if config.get("PORTAL_ESIGNET_PRIVATE_KEY"):
+        return config["PORTAL_ESIGNET_PRIVATE_KEY"]
+    if config.get("PORTAL_DEMO"):
+        return str(esignet.ensure_demo_key(Path(current_app.instance_path) / DEMO_KEY_FILE))
+    raise esignet.ConfigurationError("PORTAL_ESIGNET_PRIVATE_KEY is not set.")
+
+
+def client():
+    """One eSignet client per app, so discovery and eSignet's keys stay cached."""
+    app = current_app._get_current_object()
+    with _LOCK:
+        existing = app.extensions.get("registration.esignet")
+        if existing is None:
+            config = dict(app.config)
+            config["PORTAL_ESIGNET_PRIVATE_KEY"] = private_key_source(config)
+            existing = app.extensions["registration.esignet"] = esignet.from_config(config)
+        return existing
+
+
+def redirect_uri():
+    return current_app.config["PORTAL_PUBLIC_URL"].rstrip("/") + url_for("registration.callback")
+
+
+def acr_choices():
+    """[(acr, label)] of the authentication methods this eSignet offers; the configured default first."""
+    default = current_app.config.get("PORTAL_ESIGNET_ACR_VALUES") or esignet.DEFAULT_ACR_VALUES
+    offered = []
+    try:
+        offered = list(client().discovery().acr_values_supported)
+    except esignet.EsignetError as exc:
+        log.warning("esignet discovery unavailable for the method list error=%s", exc.code)
+    ordered = [default] + [acr for acr in offered if acr != default and acr in ACR_LABELS]
+    return [(acr, str(ACR_LABELS.get(acr, acr))) for acr in ordered]
+
+
+def locales():
+    """The officer's language first, then English (claims come back as `name#fr`, `name#en`…)."""
+    language = str(get_locale() or "en").split("_")[0]
+    return [language] if language == "en" else [language, "en"]
+
+
+# ---- start ----------------------------------------------------------------------------------------------------------
+def start(registration: Registration, acr):
+    """Begin the eSignet login for this draft; returns the URL to send the browser to. The caller commits."""
+    login = client().begin_login(redirect_uri(), acr_values=acr, claims_locales=locales(),
+                                 ui_locales=locales()[0])
+    registration.login_state = login.state
+    registration.login_request = {k: v for k, v in login.to_dict().items() if k != "url"}
+    registration.login_started_at = utcnow()
+    registration.verification = "pending"
+    pending = dict(session.get(SESSION_KEY) or {})
+    pending[login.state] = registration.id
+    session[SESSION_KEY] = dict(list(pending.items())[-5:])  # a few tabs at most
+    audit.record("registration.verification_started", "registration", registration.id,
+                 {"acr": login.acr_values, "claims_locales": list(login.claims_locales)})
+    log.info("registration %s sent to esignet acr=%s", registration.id, login.acr_values)
+    return login.url
+
+
+# ---- callback --------------------------------------------------------------------------------------------------------
+def pending_registration(state):
+    """The draft whose login this callback answers; CallbackError if the state is unknown to this browser."""
+    pending = session.get(SESSION_KEY) or {}
+    if not state or state not in pending:
+        raise CallbackError("state_mismatch")
+    registration = db.session.get(Registration, pending[state])
+    if registration is None or registration.login_state != state or registration.created_by != g.user.username:
+        raise CallbackError("state_mismatch")
+    minutes = current_app.config.get("PORTAL_REGISTRATION_LOGIN_MINUTES", 15)
+    if registration.login_started_at and utcnow() - registration.login_started_at > timedelta(minutes=minutes):
+        _forget(registration)
+        raise CallbackError("login_expired", registration)
+    return registration
+
+
+def _forget(registration):
+    """The state is single-use: a replayed callback finds nothing."""
+    pending = dict(session.get(SESSION_KEY) or {})
+    pending.pop(registration.login_state, None)
+    session[SESSION_KEY] = pending
+    registration.login_state = None
+    registration.login_request = None
+
+
+def finish(registration: Registration, args):
+    """Handle eSignet's answer for `registration`; returns None on success, else the error (code or exception).
+
+    Records the outcome on the registration and in the audit trail; the caller commits.
+    """
+    login_request = esignet.LoginRequest.from_dict(registration.login_request or {})
+    _forget(registration)
+    if args.get("error"):
+        error = str(args["error"])[:64]
+        registration.verification = "cancelled" if error == "access_denied" else "failed"
+        audit.record("registration.verification_cancelled" if error == "access_denied"
+                     else "registration.verification_failed", "registration", registration.id,
+                     {"error": error, "source": "esignet"})
+        return error
+    try:
+        identity = client().finish_login(login_request, args.get("code") or "", iss=args.get("iss"))
+    except Exception as exc:  # noqa: BLE001 - whatever eSignet sent, the officer gets a page, not a 500
+        if not isinstance(exc, esignet.EsignetError):
+            log.exception("registration %s unexpected error while finishing the esignet login", registration.id)
+            exc = esignet.MalformedResponseError()
+        registration.verification = "failed"
+        detail = {"error": exc.code, "source": "esignet"}
+        if isinstance(exc, esignet.TokenVerificationError):
+            detail["token"] = exc.token
+        if exc.detail:
+            detail["esignet_error"] = exc.detail
+        audit.record("registration.verification_failed", "registration", registration.id, detail)
+        log.warning("registration %s esignet verification failed error=%s", registration.id, exc.code)
+        return exc
+    apply_identity(registration, identity)
+    return None
+
+
+def apply_identity(registration: Registration, identity: esignet.VerifiedIdentity):
+    """Merge the verified claims into the draft: MOSIP's values fill their fields, the officer's other entries stay."""
+    config = current_app.config
+    mapped = claim_mapping.map_claims(
+        identity.claims, locales=locales(),
+        name_order=config.get("PORTAL_REGISTRATION_NAME_ORDER", "given_first"),
+        gender_labels=config.get("PORTAL_REGISTRATION_GENDER_LABELS") or claim_mapping.GENDER_LABELS,
+        max_photo_bytes=int(config.get("PORTAL_REGISTRATION_MAX_PHOTO_KB", 512)) * 1024,
+    )
+    values = dict(registration.values or {})
+    verified = {}
+    for name, item in mapped.fields.items():
+        if name == "photo":
+            registration.photo = item.value
+        else:
+            values[name] = item.value
+        verified[name] = {"value": item.value, "claim": item.claim}
+    if "passport" in verified and not values.get("type_of_id"):
+        values["type_of_id"] = config.get("PORTAL_REGISTRATION_ID_TYPE", "N")
+    registration.values = values
+    registration.verified_values = verified
+    registration.has_corrections = False
+    registration.verification = "verified"
+    registration.verified_at = utcnow()
+    registration.esignet_sub = identity.sub
+    registration.esignet_acr = identity.acr
+    registration.esignet_amr = list(identity.amr)
+    registration.esignet_auth_time = (datetime.fromtimestamp(identity.auth_time, UTC).replace(tzinfo=None)
+                                      if identity.auth_time else None)
+    registration.verification_notes = [[claim, note] for claim, note in mapped.notes]
+    registration.esignet_claims = identity.claim_names
+    audit.record("registration.verified", "registration", registration.id, {
+        "source": "esignet", "sub": identity.sub, "acr": identity.acr, "amr": list(identity.amr),
+        "auth_time": identity.auth_time, "claims": identity.claim_names, "fields": sorted(verified),
+        "notes": [f"{claim}: {note}" for claim, note in mapped.notes],
+    })
+    log.info("registration %s verified claims=%s", registration.id, ",".join(identity.claim_names))

@@ -1,0 +1,332 @@
+"""The OpenCRVS routes the portal meets, on one app: auth service, webhooks service, country config,
+events (tRPC) gateway; and the sandbox's own `/_sandbox/*` control routes.
+
+Wire facts: specs/notes/crvs-mosip.md §6 and opencrvs-core `packages/auth/src/server.ts`,
+`packages/webhooks/src/features/manage/handler.ts`, `…/event/handler.ts`, `…/event/service.ts`.
+"""
+
+import base64
+import secrets
+import threading
+import uuid
+from urllib.parse import quote, urljoin
+
+import httpx
+from flask import Response, jsonify, request
+
+from sandbox.opencrvs import bundles
+from sandbox.opencrvs.state import TRIGGERS, bundles_for_emit, iso_now
+
+# JSON-RPC codes tRPC puts in its error envelope, by tRPC code name.
+TRPC_CODES = {"BAD_REQUEST": (-32600, 400), "UNAUTHORIZED": (-32001, 401), "FORBIDDEN": (-32003, 403),
+              "NOT_FOUND": (-32004, 404), "CONFLICT": (-32009, 409), "PARSE_ERROR": (-32700, 400)}
+
+
+def boom(status, error, message):
+    """Hapi's error body."""
+    return jsonify(statusCode=status, error=error, message=message), status
+
+
+def register(app, state):
+    def bearer_claims():
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return None, boom(401, "Unauthorized", "Missing authentication")
+        claims = state.signer.verify(header[len("Bearer "):].strip())
+        if claims is None:
+            return None, boom(401, "Unauthorized", "Invalid token")
+        return claims, None
+
+    # -- auth service ----------------------------------------------------------------------------------
+
+    @app.get("/ping")
+    def ping():
+        return jsonify(git_hash="sandbox", status="ok")
+
+    @app.post("/authenticateSystemClient")
+    def authenticate_system_client():
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or set(body) - {"client_id", "client_secret"} or not all(
+                isinstance(v, str) for v in body.values()):
+            return boom(400, "Bad Request", "Invalid request payload input")
+        token = state.authenticate(body.get("client_id"), body.get("client_secret"))
+        if token is None:
+            return boom(401, "Unauthorized", "Unauthorized")
+        return jsonify(token=token)
+
+    @app.post("/verifyToken")
+    def verify_token():
+        # The OpenCRVS-side mediator posts it as a form (`token=…`), the curl example in core as JSON.
+        body = request.get_json(silent=True) if request.is_json else request.form
+        token = (body or {}).get("token")
+        if not isinstance(token, str):
+            return boom(400, "Bad Request", "Invalid request payload input")
+        return jsonify(valid=state.signer.verify(token) is not None)
+
+    @app.get("/.well-known")
+    def public_key():
+        # What core's gateway and OpenCRVS's mosip-api fetch (`OPENCRVS_PUBLIC_KEY_URL`): the PEM itself.
+        return Response(state.signer.public_pem, mimetype="text/plain")
+
+    @app.get("/.well-known/jwks.json")
+    def jwks():
+        # Not an OpenCRVS route: the same key as a JWKS, for verifiers that want one.
+        return jsonify(keys=[state.signer.jwk])
+
+    # -- webhooks service ------------------------------------------------------------------------------
+
+    @app.post("/webhooks")
+    def subscribe():
+        claims, refusal = bearer_claims()
+        if refusal:
+            return refusal
+        body = request.get_json(silent=True)
+        hub = body.get("hub") if isinstance(body, dict) else None
+        if (not isinstance(body, dict) or set(body) - {"hub"} or not isinstance(hub, dict)
+                or set(hub) - {"callback", "mode", "topic", "secret"}
+                or not all(isinstance(v, str) for v in hub.values())):
+            return boom(400, "Bad Request", "Invalid request payload input")
+        topic = hub.get("topic")
+
+        def denied(reason):
+            return jsonify(hub={"mode": "denied", "topic": topic, "reason": reason}), 400
+
+        if topic not in TRIGGERS:
+            return denied(f"Unsupported topic: {topic}")
+        system = state.system_for(claims)
+        if not system or system["status"] != "active":
+            return denied("Active system details cannot be found.  This system is no longer authorized")
+        if hub.get("secret") != system["sha_secret"]:
+            return denied("hub.secret is incorrect")
+        if hub.get("mode") != "subscribe":
+            return denied("hub.mode must be set to subscribe")
+        if "demo" not in system["scope"]:
+            challenge = base64.b64encode(secrets.token_bytes(16)).decode()  # core's `generateChallenge`
+            check = urljoin(hub.get("callback") or "",
+                            f"?mode=subscribe&challenge={quote(challenge, safe=_SAFE)}&topic={topic}")
+            try:
+                answer = state.http.get(check, headers={"Content-Type": "application/json"}).json()
+                ok = isinstance(answer, dict) and answer.get("challenge") == challenge
+            except (httpx.HTTPError, ValueError):
+                ok = False
+            if not ok:
+                return Response("Subscription callback check failed", status=400, mimetype="text/plain")
+        state.add_subscription(system, hub)
+        return "", 202
+
+    @app.get("/webhooks")
+    def list_subscriptions():
+        claims, refusal = bearer_claims()
+        if refusal:
+            return refusal
+        system = state.system_for(claims)
+        if not system:
+            return Response("Active system details cannot be found.  This system is no longer authorized",
+                            status=400, mimetype="text/plain")
+        entries = [{"id": s["id"], "callback": s["callback"], "createdAt": s["created_at"],
+                    "createdBy": s["created_by"], "topic": s["topic"]}
+                   for s in state.subscriptions_for(client_id=system["client_id"])]
+        return jsonify(entries=entries)
+
+    @app.delete("/webhooks/<webhook_id>")
+    def delete_subscription(webhook_id):
+        _, refusal = bearer_claims()
+        if refusal:
+            return refusal
+        state.remove_subscription(webhook_id)
+        return "", 204
+
+    def mark_registered(topic):
+        _, refusal = bearer_claims()
+        if refusal:
+            return refusal
+        bundle = request.get_json(silent=True)
+        if not isinstance(bundle, dict) or not bundle.get("entry"):
+            return boom(500, "Internal Server Error", "An internal server error occurred")
+        state.dispatch(topic, bundle)
+        return "", 200
+
+    app.add_url_rule("/events/birth/mark-registered", "birth_registered", lambda: mark_registered("BIRTH_REGISTERED"),
+                     methods=["POST"])
+    app.add_url_rule("/events/death/mark-registered", "death_registered", lambda: mark_registered("DEATH_REGISTERED"),
+                     methods=["POST"])
+
+    # -- country config: MOSIP mediator (OpenCRVS 1.x) -------------------------------------------------
+
+    @app.post("/mosip-openhim-mediator")
+    def mosip_mediator():
+        # opencrvs-countryconfig `mosipMediatorHandler`: a `nationalId`-scoped token, then
+        # {BRN, MOSIP_PSUT_TOKEN_ID?, MOSIP_AID?}. DRN and MOSIP_ERROR are the portal's additions for
+        # deaths and failures (the real handler has no error channel; see the report).
+        claims, refusal = bearer_claims()
+        if refusal:
+            return refusal
+        if "nationalId" not in (claims.get("scope") or []):
+            return boom(401, "Unauthorized", "Unauthorized")
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return boom(400, "Bad Request", "Invalid request payload input")
+        number = body.get("BRN") or body.get("DRN")
+        record = state.record_by_number(number)
+        if record is not None:
+            with state.lock:
+                for key in ("MOSIP_PSUT_TOKEN_ID", "MOSIP_AID"):
+                    if body.get(key):
+                        record["identifiers"][key] = body[key]
+        state.note_received({"route": "mosip-openhim-mediator", "kind": "mediator", "body": body,
+                             "record_id": record["record_id"] if record else None, "matched": record is not None,
+                             "client_id": claims.get("sub")})
+        return "", 200
+
+    # -- events service (OpenCRVS 1.9, tRPC over HTTP with superjson) ----------------------------------
+
+    @app.post("/events/<procedure>")
+    def trpc(procedure):
+        batch = request.args.get("batch") == "1"
+        body = request.get_json(silent=True)
+        raw = body.get("0") if batch and isinstance(body, dict) else body
+        data = raw.get("json") if isinstance(raw, dict) else None
+
+        def answer(result=None, error=None):
+            if error:
+                code_name, message = error
+                code, status = TRPC_CODES[code_name]
+                item = {"error": {"json": {"message": message, "code": code, "data": {
+                    "code": code_name, "httpStatus": status, "path": procedure}}}}
+            else:
+                item, status = {"result": {"data": {"json": result}}}, 200
+            return jsonify([item] if batch else item), status
+
+        header = request.headers.get("Authorization", "")
+        claims = state.signer.verify(header[7:].strip()) if header.startswith("Bearer ") else None
+        if claims is None:
+            return answer(error=("UNAUTHORIZED", "Unauthorized"))
+        if procedure not in ("event.actions.register.accept", "event.actions.register.reject",
+                             "event.actions.reject.request"):
+            return answer(error=("NOT_FOUND", f'No procedure found on path "{procedure}"'))
+        if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in
+                                                 ("transactionId", "eventId", "actionId")):
+            return answer(error=("BAD_REQUEST", "transactionId, eventId and actionId are required"))
+        if procedure == "event.actions.register.accept" and not isinstance(data.get("registrationNumber"), str):
+            return answer(error=("BAD_REQUEST", "registrationNumber is required"))
+        # A record token (what core hands the country config) is bound to its action; a system client
+        # needs its national-id rights to confirm on the record's behalf.
+        if claims.get("eventId"):
+            if (claims["eventId"], claims.get("actionId")) != (data["eventId"], data["actionId"]):
+                return answer(error=("FORBIDDEN", "Token is not valid for this action"))
+        elif "nationalId" not in (claims.get("scope") or []):
+            return answer(error=("FORBIDDEN", "Missing scope to confirm this action"))
+        with state.lock:
+            event = state.events.get(data["eventId"])
+            action = event["actions"].get(data["actionId"]) if event else None
+            if event is None:
+                return answer(error=("NOT_FOUND", "Event not found"))
+            if action is None:
+                return answer(error=("BAD_REQUEST", "Action is not a pending action of this event"))
+            if procedure == "event.actions.reject.request":
+                action["reason"] = (data.get("content") or {}).get("reason")
+            elif action["status"] != "Requested":
+                if action["transaction_id"] != data["transactionId"]:
+                    return answer(error=("CONFLICT", f"Action is already {action['status']}"))
+            else:
+                action["status"] = "Accepted" if procedure.endswith("accept") else "Rejected"
+                action["transaction_id"] = data["transactionId"]
+                action["registration_number"] = data.get("registrationNumber")
+                action["declaration"] = data.get("declaration") or {}
+            result = {"id": data["eventId"], "type": event["kind"].upper(),
+                      "actions": [{"id": aid, "type": a["type"], "status": a["status"]}
+                                  for aid, a in event["actions"].items()]}
+        state.note_received({"route": f"events/{procedure}", "kind": procedure.removeprefix("event.actions."),
+                             "body": data, "record_id": event["record_id"], "matched": True})
+        return answer(result)
+
+    # -- sandbox control ------------------------------------------------------------------------------
+
+    @app.post("/_sandbox/emit")
+    def emit():
+        """Send new records (or a named sample) the way the configured OpenCRVS generation would."""
+        body = request.get_json(silent=True) or {}
+        kind = body.get("kind", "birth")
+        sample = body.get("sample")
+        if sample and sample not in bundles.SAMPLES:
+            return jsonify(error=f"unknown sample; one of {sorted(bundles.SAMPLES)}"), 400
+        kind = bundles.sample_kind(sample) if sample else kind
+        if kind not in ("birth", "death"):
+            return jsonify(error="kind must be birth or death"), 400
+        count = int(body.get("count", 1))
+        if not 1 <= count <= 10000:
+            return jsonify(error="count must be 1..10000"), 400
+        generation = body.get("generation") or state.config.get("GENERATION", "v1")
+        topic = body.get("topic") or ("BIRTH_REGISTERED" if kind == "birth" else "DEATH_REGISTERED")
+        url = body.get("url") or state.config.get("INTEROP_URL")
+        if generation == "v1.9" and not url:
+            return jsonify(error="v1.9 needs 'url' (the portal's /api/opencrvs/registration) or INTEROP_URL"), 400
+        made = bundles_for_emit(state, kind, count, sample, body.get("national_ids"), bool(body.get("with_aid")))
+
+        def send():
+            out = []
+            for bundle, facts in made:
+                if generation == "v1.9":
+                    out.append(_interop_call(state, url, facts))
+                else:
+                    out.extend(state.dispatch(topic, bundle))
+            return out
+
+        records = [{k: f[k] for k in ("kind", "record_id", "tracking_id", "registration_number", "national_id")}
+                   for _, f in made]
+        if body.get("async"):
+            threading.Thread(target=send, name="opencrvs-emit", daemon=True).start()
+            return jsonify(records=records, deliveries=[], queued=True), 202
+        return jsonify(records=records, deliveries=send())
+
+    @app.get("/_sandbox/received")
+    def received():
+        with state.lock:
+            return jsonify(received=list(state.received))
+
+    @app.get("/_sandbox/deliveries")
+    def deliveries():
+        with state.lock:
+            return jsonify(deliveries=list(state.deliveries), interop_calls=list(state.interop_calls))
+
+    @app.get("/_sandbox/subscriptions")
+    def subscriptions():
+        return jsonify(subscriptions=[{k: v for k, v in s.items() if k != "sha_secret"}
+                                      for s in state.subscriptions_for()])
+
+    @app.get("/_sandbox/records")
+    def records_view():
+        with state.lock:
+            return jsonify(records=list(state.records.values()), events=state.events)
+
+    @app.post("/_sandbox/token")
+    def sandbox_token():
+        """A record token for (eventId, actionId), or with `expired: true` one that has expired."""
+        body = request.get_json(silent=True) or {}
+        if body.get("expired"):
+            return jsonify(token=state.signer.sign({"eventId": body.get("eventId"), "exp": 1, "iat": 0}))
+        return jsonify(token=state.record_token(body.get("eventId", str(uuid.uuid4())),
+                                                body.get("actionId", str(uuid.uuid4()))))
+
+
+_SAFE = "!*'()"  # encodeURIComponent's unreserved punctuation
+
+
+def _interop_call(state, url, facts):
+    """What the OpenCRVS 1.9 country config does on a register action: open the action, POST the
+    `MosipInteropPayload` with the record's token to the interop layer (here: the portal)."""
+    event_id, action_id = state.open_register_action(facts)
+    token = state.record_token(event_id, action_id)
+    with state.lock:
+        state.records[facts["record_id"]].update(event_id=event_id, action_id=action_id)
+    call = {"at": iso_now(), "url": url, "record_id": facts["record_id"], "event_id": event_id,
+            "action_id": action_id, "status": None, "error": None}
+    try:
+        response = state.http.post(url, json=bundles.interop_payload(facts),
+                                   headers={"Authorization": f"Bearer {token}"})
+        call["status"] = response.status_code
+    except httpx.HTTPError as exc:
+        call["error"] = f"{type(exc).__name__}: {exc}"
+    with state.lock:
+        state.interop_calls.append(call)
+    return call

@@ -1,0 +1,129 @@
+"""Shared helpers of the sandbox MOSIP tests: login, hand-made packets, a WebSub subscriber stand-in."""
+
+import datetime
+import json
+import threading
+import time
+from pathlib import Path
+
+from flask import Flask, request
+
+AUTH = "/v1/authmanager/authenticate/clientidsecretkey"
+CREATE = "/commons/v1/packetmanager/createPacket"
+WORKFLOW = "/registrationprocessor/v1/workflowmanager/workflowinstance"
+SCHEMA_JSON = (Path(__file__).parents[2] / "sandbox" / "mosip" / "id_schema.json").read_text()
+
+
+def auth_body(client_id="opencrvs-partner", secret="opencrvs-partner-secret"):
+    return {"id": "mosip.io.clientId.pwd", "version": "1.0", "requesttime": now(), "metadata": {},
+            "request": {"clientId": client_id, "secretKey": secret, "appId": "regproc"}}
+
+
+def login(client, client_id="opencrvs-partner", secret="opencrvs-partner-secret"):
+    response = client.post(AUTH, json=auth_body(client_id, secret))
+    assert response.status_code == 200
+    return client
+
+
+def now():
+    moment = datetime.datetime.now(datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def ml(value):
+    return json.dumps([{"language": "eng", "value": value}])
+
+
+def birth_fields(**overrides):
+    fields = {
+        "IDSchemaVersion": "0.1", "fullName": ml("Ada Lovelace"), "dateOfBirth": "2022/08/24", "gender": ml("Female"),
+        "addressLine1": ml("12 Main Road"), "region": ml("Central"), "province": ml("Ibombo"), "city": ml("Isamba"),
+        "zone": ml("Zone A"), "postalCode": "NA", "birthCertificateNumber": "2022B60QW1Y",
+    }
+    fields.update(overrides)
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def packet_body(rid, fields=None, process="CRVS_NEW", source="OPENCRVS", audits=None, brn="2022B60QW1Y"):
+    return {
+        "id": "mosip.registration.packet.writer", "version": "v1", "requesttime": now(),
+        "request": {
+            "id": rid, "refId": "10001_10004", "offlineMode": False, "process": process, "source": source,
+            "schemaVersion": "0.1", "schemaJson": SCHEMA_JSON,
+            "fields": birth_fields() if fields is None else fields,
+            "metaInfo": {"metaData": json.dumps([{"label": "opencrvsBRN", "value": brn}]), "registrationId": rid,
+                         "creationDate": rid[-14:]},
+            "audits": [{"uuid": "a1", "eventId": "REG-EVT-066", "id": rid}] if audits is None else audits,
+        },
+    }
+
+
+def workflow_body(rid, process="CRVS_NEW", source="OPENCRVS", **overrides):
+    body = {"id": "mosip.registration.processor.workflow.instance", "version": "v1", "requesttime": now(),
+            "request": {"registrationId": rid, "process": process, "source": source, "additionalInfoReqId": "",
+                        "notificationInfo": {"name": "crvs_user", "phone": "+1234567890", "email": "u@example.com"}}}
+    body.update(overrides)
+    return body
+
+
+def status_body(*rids, **overrides):
+    body = {"id": "mosip.registration.status", "version": "1.0", "requesttime": now(),
+            "request": [{"registrationId": rid} for rid in rids]}
+    body.update(overrides)
+    return body
+
+
+def new_rid(client):
+    return client.get("/v1/ridgenerator/generate/rid/10001/10004").json["response"]["rid"]
+
+
+class Receiver:
+    """Serve `app` with `tests.peers.live_peer(lambda _: receiver.app)`; callback URL is `<url>/cb`.
+
+    `echo` (default True) answers the hub's challenge; `fail_next` makes the next N deliveries answer 500."""
+
+    def __init__(self, echo=True):
+        self.echo = echo
+        self.fail_next = 0
+        self.verifications = []
+        self.deliveries = []
+        self._lock = threading.Lock()
+        self.app = Flask("mosip-receiver")
+        self.app.add_url_rule("/cb", "verify", self._verify, methods=["GET"])
+        self.app.add_url_rule("/cb", "deliver", self._deliver, methods=["POST"])
+
+    def _verify(self):
+        with self._lock:
+            self.verifications.append(dict(request.args))
+        if not self.echo:
+            return "not-the-challenge"
+        return request.args.get("hub.challenge", "")
+
+    def _deliver(self):
+        with self._lock:
+            self.deliveries.append({"signature": request.headers.get("X-Hub-Signature"), "body": request.get_data()})
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                return "try later", 500
+        return "", 200
+
+    def wait_for(self, what, count=1, timeout=5.0):
+        """Wait until `count` verifications/deliveries arrived; returns the list."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with self._lock:
+                items = list(getattr(self, what))
+            if len(items) >= count:
+                return items
+            time.sleep(0.02)
+        raise AssertionError(f"only {len(items)} {what} after {timeout}s")
+
+
+def wait_until(predicate, timeout=5.0, interval=0.02):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not met in time")
