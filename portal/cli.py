@@ -69,11 +69,17 @@ def demo_command(port):
         subprocess.Popen([sys.executable, "-m", "flask", "--app", "portal", "run", "--port", str(port),
                           "--no-reload", "--with-threads"], cwd=PROJECT_ROOT, env=env),
     ]
-    time.sleep(1.5)
+    base_url = f"http://127.0.0.1:{port}"
+    if _wait_until_up(base_url + "/healthz", children):
+        # OpenCRVS and MOSIP's hub verify our callbacks by calling us back: subscribe once the portal answers.
+        subprocess.run([sys.executable, "-m", "flask", "--app", "portal", "packets", "subscribe"],
+                       cwd=PROJECT_ROOT, env=env, check=False)
     click.echo("\nDemo users (passwords are new at every start):")
     for username, password in passwords.items():
         click.echo(f"  {username:11} {password}")
-    click.echo(f"\nPortal: http://127.0.0.1:{port}/   (Ctrl-C stops everything)\n")
+    click.echo(f"\nPortal: {base_url}/   (Ctrl-C stops everything)")
+    click.echo("eSignet test identities: individual id 8267411571 or 2345678901, OTP 111111")
+    click.echo("Send CRVS events: .venv/bin/python -m sandbox.opencrvs send-births 5\n")
     _wait_then_stop(children)
 
 
@@ -95,6 +101,20 @@ def seed_demo_users():
         passwords[username] = password
     db.session.commit()
     return passwords
+
+
+def _wait_until_up(url, children, timeout=30):
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and all(child.poll() is None for child in children):
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    return False
 
 
 def _wait_then_stop(children):

@@ -66,6 +66,8 @@ def peer():
 @pytest.fixture
 def portal(peer):
     client = opencrvs.from_config({"PORTAL_OPENCRVS_URL": peer.url, "PORTAL_OPENCRVS_WEBHOOK_SECRET": SECRET,
+                                   "PORTAL_OPENCRVS_CLIENT_ID": "interop-portal",
+                                   "PORTAL_OPENCRVS_CLIENT_SECRET": "demo-opencrvs-client-secret",
                                    "PORTAL_OPENCRVS_GENERATION": "v1.9"})
     with live_peer(mini_portal, {"CLIENT": client}) as live:
         live.client = client

@@ -82,9 +82,9 @@ def test_code_lists_need_no_login(client):
 
 @pytest.mark.parametrize("token, message", [
     ("not-a-jwt", "Error decoding signature"),
-    (tokens.encode("Admin", "another-secret", 60)[0], "Error decoding signature"),
+    (tokens.encode("Admin", "another-secret", 86400)[0], "Error decoding signature"),
     (tokens.encode("Admin", "sandbox-openimis-not-a-secret", -10)[0], "Signature has expired"),
-    (tokens.encode("ghost", "sandbox-openimis-not-a-secret", 60)[0], "Please enter valid credentials"),
+    (tokens.encode("ghost", "sandbox-openimis-not-a-secret", 86400)[0], "Please enter valid credentials"),
 ])
 def test_bad_token_is_401_without_data(client, token, message):
     response = client.post("/api/graphql", json={"query": INSUREES}, headers={"Authorization": f"Bearer {token}"})
