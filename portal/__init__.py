@@ -59,6 +59,8 @@ def _sqlite_pragmas(connection, _record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # In WAL mode NORMAL is still crash-safe for the database; a power cut may lose the last commits only.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 

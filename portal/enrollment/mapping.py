@@ -1,0 +1,147 @@
+"""openSPP individual -> openIMIS insuree fields: pure functions, no I/O.
+
+openIMIS requires `lastName`, `otherNames`, `genderId` (M/F/O) and `dob` (`openimis/README.md` §4, §6);
+`passport` is its identification number (max 25) with `typeOfIdId` a one-letter code of its
+identificationTypes table; `phone` max 50, `email` max 100, `currentAddress` max 200 (insuree/gql_mutations.py
+InsureeBase). openSPP often lacks a birthdate or a sex (and its registry REST API never returns them): such an
+individual cannot be enrolled until the officer supplies the value, so the mapping names what is missing
+instead of guessing.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+# openSPP gender values (g2p "Male"/"Female", DCI "male"/"female"/"other", the IBR sample's "F"/"M") -> tblGender.
+GENDER_CODES = {
+    "male": "M", "m": "M",
+    "female": "F", "f": "F",
+    "other": "O", "others": "O", "o": "O",
+}
+# openSPP id type names (case-insensitive) -> openIMIS identification type codes, in order of preference.
+# The openIMIS codes are deployment data (tblIdentificationTypes); pass the deployment's own map if it differs.
+DEFAULT_ID_TYPES = {
+    "national id": "N",
+    "nid": "N",
+    "uin": "N",
+    "passport": "P",
+    "driver license": "D",
+    "driving license": "D",
+    "voter id": "V",
+}
+LIMITS = {"last_name": 100, "other_names": 100, "passport": 25, "phone": 50, "email": 100, "current_address": 200}
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str    # "birthdate", "sex", "family_name", "given_name"
+    code: str     # "missing", "unknown", "in_future", "too_long"
+    message: str  # plain words for the officer, e.g. "birthdate missing in openSPP"
+
+
+class MappingError(ValueError):
+    """The individual cannot become an insuree as is; `problems` says why, one entry per field."""
+
+    def __init__(self, problems):
+        self.problems = tuple(problems)
+        super().__init__("; ".join(p.message for p in self.problems))
+
+    @property
+    def fields(self):
+        return {p.field for p in self.problems}
+
+
+@dataclass(frozen=True)
+class InsureeFields:
+    """What openIMIS's createFamily.headInsuree needs, in our own names."""
+
+    last_name: str
+    other_names: str
+    gender_id: str
+    dob: date
+    phone: str | None = None
+    email: str | None = None
+    identification_number: str | None = None  # openIMIS `passport`
+    identification_type: str | None = None    # openIMIS `typeOfIdId`
+    current_address: str | None = None
+    json_ext: dict = field(default_factory=dict)
+
+
+def gender_code(sex):
+    """openSPP/DCI sex -> openIMIS genderId, or None when unknown or missing."""
+    if not sex:
+        return None
+    return GENDER_CODES.get(str(sex).strip().lower())
+
+
+def pick_identification(identifiers, id_types=None):
+    """(number, type code) of the most preferred identifier openIMIS knows, or (None, None)."""
+    id_types = {k.casefold(): v for k, v in (id_types or DEFAULT_ID_TYPES).items()}
+    order = list(id_types)
+    best = None
+    for identifier in identifiers:
+        name = identifier.type.casefold()
+        if name not in id_types or not identifier.value or len(identifier.value) > LIMITS["passport"]:
+            continue
+        rank = order.index(name)
+        if best is None or rank < best[0]:
+            best = (rank, identifier.value, id_types[name])
+    return (best[1], best[2]) if best else (None, None)
+
+
+def _fit(value, limit):
+    value = (value or "").strip()
+    return value[:limit] if value else None
+
+
+def to_insuree(individual, *, overrides: Mapping | None = None, id_types: Mapping | None = None,
+               today: date | None = None):
+    """InsureeFields for `individual`, or MappingError listing every field openIMIS would refuse.
+
+    `overrides` carries what the officer supplied: `birthdate` (date), `sex` (any value gender_code knows).
+    """
+    overrides = overrides or {}
+    today = today or date.today()
+    problems = []
+
+    family = (individual.family_name or "").strip()
+    given = " ".join(p.strip() for p in (individual.given_name, individual.addl_name) if p and p.strip())
+    if not family:
+        problems.append(Problem("family_name", "missing", "family name missing in openSPP"))
+    elif len(family) > LIMITS["last_name"]:
+        problems.append(Problem("family_name", "too_long", "family name longer than openIMIS allows (100)"))
+    if not given:
+        problems.append(Problem("given_name", "missing", "given name missing in openSPP"))
+    elif len(given) > LIMITS["other_names"]:
+        problems.append(Problem("given_name", "too_long", "given names longer than openIMIS allows (100)"))
+
+    sex = overrides.get("sex") or individual.sex
+    gender = gender_code(sex)
+    if not sex:
+        problems.append(Problem("sex", "missing", "sex missing in openSPP"))
+    elif gender is None:
+        problems.append(Problem("sex", "unknown", f"sex “{sex}” has no openIMIS gender"))
+
+    dob = overrides.get("birthdate") or individual.birthdate
+    if dob is None:
+        problems.append(Problem("birthdate", "missing", "birthdate missing in openSPP"))
+    elif dob > today:
+        problems.append(Problem("birthdate", "in_future", "birthdate is in the future"))
+
+    if problems:
+        raise MappingError(problems)
+
+    number, id_type = pick_identification(individual.identifiers, id_types)
+    email = next((e.strip() for e in individual.emails if e and "@" in e), None)
+    return InsureeFields(
+        last_name=family,
+        other_names=given,
+        gender_id=gender,
+        dob=dob,
+        phone=_fit(individual.phones[0] if individual.phones else None, LIMITS["phone"]),
+        email=email if email and len(email) <= LIMITS["email"] else None,
+        identification_number=number,
+        identification_type=id_type,
+        current_address=_fit(individual.address, LIMITS["current_address"]),
+        json_ext={"openspp_id": individual.openspp_id, "source": f"openspp:{individual.source}"},
+    )
