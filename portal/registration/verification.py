@@ -223,7 +223,8 @@ def apply_identity(registration: Registration, identity: esignet.VerifiedIdentit
     registration.esignet_amr = list(identity.amr)
     registration.esignet_auth_time = (datetime.fromtimestamp(identity.auth_time, UTC).replace(tzinfo=None)
                                       if identity.auth_time else None)
-    registration.verification_notes = [[claim, note] for claim, note in mapped.notes]
+    # Notes may be lazy strings: keep them as text in the officer's language (a JSON column needs plain str).
+    registration.verification_notes = [[claim, str(note)] for claim, note in mapped.notes]
     registration.esignet_claims = identity.claim_names
     audit.record("registration.verified", "registration", registration.id, {
         "source": "esignet", "sub": identity.sub, "acr": identity.acr, "amr": list(identity.amr),
