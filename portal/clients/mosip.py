@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from .jwtutil import jwt_expiry
 from .errors import PermanentPeerError, TransientPeerError, error_for_status
 
 PEER = "mosip"
@@ -495,15 +496,6 @@ def decrypt_ver_r2(data, private_key):
         raise CredentialDecryptionError("credential failed its AES-GCM integrity check", peer=PEER) from exc
 
 
-def _jwt_expiry(token):
-    try:
-        payload = token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        return float(claims["exp"])
-    except (IndexError, KeyError, TypeError, ValueError):
-        return None
-
-
 # --- the client -----------------------------------------------------------------------------------
 class MosipClient:
     """Talks to one MOSIP deployment as one auth-manager client (the CRVS partner).
@@ -542,7 +534,7 @@ class MosipClient:
             code, message = _first_error(errors) if errors else (None, "no Authorization cookie in the reply")
             raise _fail(f"MOSIP auth manager refused the client: {code or ''} {message}".strip(), code=code,
                         status=response.status_code)
-        expires = _jwt_expiry(token) or time.time() + self._default_ttl
+        expires = jwt_expiry(token) or time.time() + self._default_ttl
         return token, expires
 
     def token(self):

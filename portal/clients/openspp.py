@@ -19,8 +19,6 @@ the two that returns birthdate, sex and identifiers, which openIMIS needs. Its l
 name search, individuals without an id are invisible) are handled here.
 """
 
-import base64
-import json
 import logging
 import threading
 import time
@@ -31,6 +29,7 @@ from datetime import UTC, date, datetime
 
 import httpx
 
+from portal.clients.jwtutil import jwt_expiry
 from portal.clients.errors import PermanentPeerError, TransientPeerError, error_for_status
 
 log = logging.getLogger(__name__)
@@ -243,16 +242,6 @@ def paginate(items, page, page_size):
     start = (page - 1) * page_size
     return Page(items=items[start:start + page_size], total=total, page=page, page_size=page_size,
                 all_ids=tuple(i.openspp_id for i in items))
-
-
-def jwt_expiry(token):
-    """The `exp` claim of a JWT, read without verifying (we only use it to know when to renew)."""
-    try:
-        payload = token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        return float(claims["exp"])
-    except (IndexError, KeyError, TypeError, ValueError):
-        return None
 
 
 # ---------------------------------------------------------------------------------------------------
