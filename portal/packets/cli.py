@@ -13,6 +13,17 @@ from portal.packets.pipeline import opencrvs
 packets_cli = AppGroup("packets", help="OpenCRVS → MOSIP packets: subscriptions.")
 
 OPENCRVS_TOPICS = ("BIRTH_REGISTERED", "DEATH_REGISTERED")
+# OpenCRVS core's webhook TRIGGERS for a registrar's correction (not offered by every deployment, so opt-in).
+CORRECTION_TOPICS = ("BIRTH_CORRECTED", "DEATH_CORRECTED")
+
+
+def opencrvs_topics(topics=(), corrections=False):
+    """The OpenCRVS topics to subscribe: those given (default: births and deaths registered), plus the
+    correction topics when asked for; each once, in order."""
+    chosen = tuple(topics) or OPENCRVS_TOPICS
+    if corrections:
+        chosen += CORRECTION_TOPICS
+    return tuple(dict.fromkeys(chosen))
 
 
 def subscribe_opencrvs(topics=OPENCRVS_TOPICS):
@@ -33,7 +44,9 @@ def subscribe_opencrvs(topics=OPENCRVS_TOPICS):
 @click.option("--mosip/--no-mosip", default=True, help="subscribe to {partner}/CREDENTIAL_ISSUED at MOSIP's hub")
 @click.option("--opencrvs/--no-opencrvs", "crvs", default=True, help="subscribe to OpenCRVS's webhooks")
 @click.option("--topic", "topics", multiple=True, help="OpenCRVS topic (default: BIRTH_REGISTERED, DEATH_REGISTERED)")
-def subscribe_command(mosip, crvs, topics):
+@click.option("--corrections/--no-corrections", default=False,
+              help="also subscribe to BIRTH_CORRECTED and DEATH_CORRECTED (where the OpenCRVS deployment offers them)")
+def subscribe_command(mosip, crvs, topics, corrections):
     """Subscribe the portal at MOSIP (WebSub, renewed before the lease ends) and OpenCRVS (webhooks)."""
     failed = False
     if mosip:
@@ -45,7 +58,7 @@ def subscribe_command(mosip, crvs, topics):
             click.echo(f"MOSIP: {exc}", err=True)
     if crvs:
         try:
-            added = subscribe_opencrvs(topics or OPENCRVS_TOPICS)
+            added = subscribe_opencrvs(opencrvs_topics(topics, corrections))
             click.echo(f"OpenCRVS: subscribed to {', '.join(added) if added else 'nothing new (already subscribed)'}")
         except PeerError as exc:
             failed = True

@@ -1,7 +1,10 @@
 """The pipeline's jobs, one per step, each idempotent (a retry or a second worker does no harm):
 
 * `mosip.create_packet`  birth: RID (kept once made), then `createPacket` (MOSIP overwrites the same id)
-                         → packet_created
+                         → packet_created. A birth correction (BIRTH_CORRECTED → CRVS_UPDATE) first finds
+                         the UIN of the identity the record's earlier birth packet made (MOSIP's identity
+                         repository, by that packet's RID) and sends it in `fields.UIN`, as MOSIP's update
+                         process requires; without such a packet it fails with a plain reason
 * `mosip.trigger`        `workflowinstance` (`RPR-WIS-001` "already present" counts as done) → synced
 * `mosip.status`         external status search with backoff: PROCESSING → processing; UIN_GENERATED →
                          wait for the credential (then `mosip.credential_fallback`); REJECTED/REREGISTER →
@@ -31,8 +34,8 @@ from portal.clients.opencrvs import Outcome
 from portal.extensions import db
 from portal.packets import intake, states
 from portal.packets.models import InboundEvent, Packet, Subscription
-from portal.packets.pipeline import (StaleState, enqueue_next, enqueue_step, mosip, note, opencrvs, poll_delay,
-                                     setting, transition)
+from portal.packets.pipeline import (StaleState, enqueue_next, enqueue_step, is_update, mosip, note, opencrvs,
+                                     poll_delay, registration_of, setting, transition)
 from portal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -50,6 +53,19 @@ STEP_STATES = {
 PROCESSING_STATUSES = {"PROCESSING", "RECEIVED", "UPLOAD_PENDING", "RESEND", "AWAITING_INFORMATION"}
 DONE_STATUSES = {"UIN_GENERATED", "PROCESSED"}
 REJECTED_STATUSES = {"REJECTED", "REREGISTER", "REPROCESS_FAILED"}
+NO_UIN_KNOWN = "no UIN known for this record: the birth was not registered through the portal"
+
+
+class UinUnknown(Exception):
+    """A correction whose identity the portal cannot name: the packet fails with `message` (plain words)."""
+
+    def __init__(self, message, code="NO_UIN_KNOWN"):
+        super().__init__(message)
+        self.message, self.code = message, code
+
+
+class WaitingForBirth(TransientPeerError):
+    """The record's birth packet is still on its way to a UIN: the correction retries later."""
 
 
 def _job(payload):
@@ -125,7 +141,8 @@ def _ensure_rid(packet, attempt):
         return packet.rid
     config = current_app.config
     centre, machine = config["PORTAL_MOSIP_CENTRE_ID"], config["PORTAL_MOSIP_MACHINE_ID"]
-    if packet.mosip_aid and m.is_valid_rid(packet.mosip_aid):
+    if packet.mosip_aid and m.is_valid_rid(packet.mosip_aid) and not is_update(packet):
+        # (a correction's MOSIP AID is the birth's RID: the update packet needs a RID of its own)
         rid, how = packet.mosip_aid, "the MOSIP AID of the OpenCRVS record"
     elif setting("PORTAL_MOSIP_RID_MODE") == "local":
         rid, how = m.build_rid(centre, machine, packet.id), "generated locally"
@@ -141,8 +158,9 @@ def _packet_dto(packet, event, schema, fields):
     config = current_app.config
     centre, machine = config["PORTAL_MOSIP_CENTRE_ID"], config["PORTAL_MOSIP_MACHINE_ID"]
     labels = {"opencrvsBRN": packet.registration_number} if packet.registration_number else {}
-    meta = dict(event.meta_info) if event.meta_info else m.build_meta_info(packet.rid, centre, machine,
-                                                                           extra_labels=labels)
+    registration_type = "UPDATE" if is_update(packet) else "NEW"
+    meta = dict(event.meta_info) if event.meta_info else m.build_meta_info(
+        packet.rid, centre, machine, registration_type=registration_type, extra_labels=labels)
     meta["registrationId"] = packet.rid
     from portal.packets.pipeline import deterministic_uuid
 
@@ -152,16 +170,44 @@ def _packet_dto(packet, event, schema, fields):
                               ref_id=f"{centre}_{machine}", meta_info=meta, audits=[audit_entry])
 
 
-def _send_packet(packet, attempt):
-    event = _event(packet)
+def _send_packet(packet, attempt, event=None, uin=None):
+    event = event or _event(packet)
     schema = mosip().id_schema()
     if event.request_fields is None:
         fields = event.fields(id_schema_version=schema.id_version)
     else:  # OpenCRVS v1.9 built the fields itself; the schema version is ours to add when it left it out
         fields = event.fields()
         fields.setdefault("IDSchemaVersion", schema.id_version)
+    if uin:  # an update names the identity it changes (MOSIP's UPDATE / CRVS_UPDATE need `UIN`)
+        fields["UIN"] = uin
     mosip().create_packet(_packet_dto(packet, event, schema, fields))
     return event
+
+
+def _update_uin(packet, event):
+    """The UIN a correction updates: that of the identity the record's earlier birth packet made.
+
+    The portal keeps no raw UIN (only what went back to OpenCRVS, the partner token by default), so it asks
+    MOSIP's identity repository for the identity of that packet's RID, as the credential fallback does;
+    with `PORTAL_MOSIP_RETURN_ID=uin` what went back is the UIN itself. Returns (uin, birth packet).
+    Raises UinUnknown (no such packet, or it ended without a UIN) or WaitingForBirth (it has none yet)."""
+    record_id = event.record.record_id if event.record is not None else None
+    birth = registration_of(packet, record_id)
+    if birth is None:
+        raise UinUnknown(NO_UIN_KNOWN)
+    if not birth.uin_token or not birth.rid:
+        if birth.state in (states.REJECTED, states.FAILED):
+            raise UinUnknown(f"no UIN known for this record: its birth (packet {birth.id}) ended {birth.state} "
+                             "without a UIN")
+        raise WaitingForBirth(f"the record's birth (packet {birth.id}, {birth.state}) has no UIN yet; "
+                              "the correction waits for it", peer="portal", code="UIN_PENDING")
+    if setting("PORTAL_MOSIP_RETURN_ID") == "uin":
+        return birth.uin_token, birth
+    uin = mosip().identity_uin(birth.rid)
+    if uin is None:
+        raise UinUnknown(f"no UIN known for this record: MOSIP's identity repository has no identity for the "
+                         f"birth's RID {birth.rid}", code="IDR-IDC-007")
+    return uin, birth
 
 
 def _notification(event):
@@ -176,8 +222,23 @@ def _notification(event):
 @jobs.handler("mosip.create_packet")
 def create_packet(payload):
     def body(packet, attempt):
+        event, uin, birth = None, None, None
+        if is_update(packet):
+            event = _event(packet)
+            try:
+                uin, birth = _update_uin(packet, event)
+            except UinUnknown as exc:
+                transition(packet, states.FAILED, "mosip.create_packet", exc.message, attempt, attempts=attempt,
+                           error_code=exc.code, error_message=exc.message)
+                log.warning("correction without a known UIN", extra={"packet_id": packet.id, "code": exc.code})
+                return
         _ensure_rid(packet, attempt)
-        _send_packet(packet, attempt)
+        _send_packet(packet, attempt, event, uin)
+        if birth is not None:
+            how = ("as returned to OpenCRVS" if setting("PORTAL_MOSIP_RETURN_ID") == "uin"
+                   else "from MOSIP's identity repository")
+            note(packet, "mosip.create_packet", f"updates the identity made by packet {birth.id} "
+                 f"(RID {birth.rid}); its UIN {how}", attempt)
         transition(packet, "packet_created", "mosip.create_packet", f"packet {packet.process}/{packet.mosip_source} "
                    "created in MOSIP", attempt, attempts=attempt)
         enqueue_next(packet)
@@ -327,6 +388,11 @@ def credential_fallback(payload):
     """UIN_GENERATED but no credential after the grace period: the UIN from the identity repository."""
     def body(packet, attempt):
         uin = mosip().identity_uin(packet.rid)
+        if uin is None and is_update(packet):  # an update made no identity of its own: the birth's UIN
+            try:
+                uin, _ = _update_uin(packet, _event(packet))
+            except UinUnknown as exc:
+                raise PermanentPeerError(exc.message, peer="mosip", code=exc.code) from None
         if uin is None:
             raise PermanentPeerError("MOSIP generated a UIN but the identity repository has none for the RID",
                                      peer="mosip", code="IDR-IDC-007")

@@ -11,7 +11,8 @@ import logging
 import uuid
 
 from flask import current_app
-from sqlalchemy import JSON, DateTime, Integer, String, bindparam, cast, func, insert, literal, select, update
+from sqlalchemy import (JSON, DateTime, Integer, String, bindparam, cast, func, insert, literal, or_, select,
+                        update)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -20,6 +21,7 @@ from portal.clients import mosip as mosip_client
 from portal.clients import opencrvs as opencrvs_client
 from portal.extensions import db
 from portal.packets import states
+from portal.packets.intake import CORRECTION_TOPICS
 from portal.packets.models import InboundEvent, Packet, PacketEvent
 from portal.timeutil import utcnow
 
@@ -93,6 +95,36 @@ def _packet_values(event):
         mosip_source=setting("PORTAL_MOSIP_SOURCE"),
         opencrvs_event_id=event.opencrvs_event_id, action_id=event.action_id,
     )
+
+
+def is_update(packet):
+    """A birth correction: a CRVS_UPDATE packet that changes the identity MOSIP made for the birth, so it
+    needs that identity's UIN (which the correction bundle does not carry)."""
+    return packet.kind == "birth" and packet.topic in CORRECTION_TOPICS
+
+
+def registration_of(packet, record_id=None):
+    """The earlier registration packet of the OpenCRVS record that `packet` corrects, or None.
+
+    Matched on the record (its id, as in the registration's `event_key`), the tracking id, the registration
+    number or the record's MOSIP AID (the registration's RID). Among several (a registration retried as a
+    new record), the newest that got a UIN wins, else the newest."""
+    registered = "BIRTH_REGISTERED" if packet.kind == "birth" else "DEATH_REGISTERED"
+    keys = [key for key in (record_id, packet.opencrvs_event_id) if key]
+    matches = [Packet.event_key.in_([f"{registered}:{key}" for key in keys])] if keys else []
+    if packet.tracking_id:
+        matches.append(Packet.tracking_id == packet.tracking_id)
+    if packet.registration_number:
+        matches.append(Packet.registration_number == packet.registration_number)
+    if packet.mosip_aid:
+        matches.append(Packet.rid == packet.mosip_aid)
+    if not matches:
+        return None
+    candidates = db.session.execute(
+        select(Packet).where(Packet.kind == packet.kind, Packet.topic == registered, Packet.id != packet.id,
+                             or_(*matches)).order_by(Packet.id.desc())).scalars().all()
+    with_uin = [p for p in candidates if p.uin_token and p.rid]
+    return (with_uin or candidates or [None])[0]
 
 
 def _intake_detail(event):

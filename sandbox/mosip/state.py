@@ -290,8 +290,11 @@ class MosipState:
                 if uin not in self.identities:
                     status, reason = "REJECTED", "IDR-IDC-007 No Record(s) found for the UIN to update"
                 else:
-                    self.identities[uin]["fields"] = {**self.identities[uin]["fields"], **packet["identity"]}
-                    wf["outcome"] = {"UIN": uin, "VID": self.identities[uin]["VID"]}
+                    identity = self.identities[uin]
+                    identity["fields"] = {**identity["fields"], **packet["identity"]}
+                    # the identity repository keeps every RID that changed the identity (uin_h history)
+                    identity.setdefault("updatedBy", []).append(rid)
+                    wf["outcome"] = {"UIN": uin, "VID": identity["VID"]}
             else:
                 uin = self._new_id(10)
                 identity = self._add_identity(uin, None, rid=rid, fields=packet["identity"])
@@ -443,7 +446,7 @@ class MosipState:
             uin = some_id if some_id in self.identities else self.vids.get(some_id)
             if uin is None:
                 for identity in self.identities.values():
-                    if identity["registrationId"] == some_id:
+                    if identity["registrationId"] == some_id or some_id in identity.get("updatedBy", ()):
                         uin = identity["UIN"]
             identity = self.identities.get(uin or "")
             return dict(identity) if identity else None

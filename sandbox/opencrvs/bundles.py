@@ -5,6 +5,7 @@ registration number), a new name, birth date and gender, so a demo can send hund
 look like OpenCRVS's own. The same (seed, kind, sequence) always gives the same record.
 """
 
+import copy
 import hashlib
 import json
 import uuid
@@ -141,6 +142,22 @@ def generate(kind, seq, seed=0, *, template=None, national_id_value=None, with_a
         "death_date": died.isoformat() if kind == "death" else None,
     }
     return bundle, facts
+
+
+def corrected(bundle, kind, version, when, given=None):
+    """A copy of `bundle` as OpenCRVS sends it after a correction: the same record (ids, tracking id,
+    registration number, still REGISTERED) in a new Task version, with the subject's given name replaced
+    when `given` is set."""
+    bundle = copy.deepcopy(bundle)
+    task = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Task")
+    task["meta"] = {**(task.get("meta") or {}), "lastUpdated": when, "versionId": version}
+    task["lastModified"] = when
+    if given:
+        subject = _subject(bundle, kind)
+        names = subject.get("name") or [{}]
+        names[0]["given"] = [given]
+        subject["name"] = names
+    return bundle
 
 
 def facts_of(bundle, kind):

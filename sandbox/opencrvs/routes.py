@@ -279,6 +279,24 @@ def register(app, state):
             return jsonify(records=records, deliveries=[], queued=True), 202
         return jsonify(records=records, deliveries=send())
 
+    @app.post("/_sandbox/correct")
+    def correct():
+        """A registrar corrects a record sent before (`record_id`, `tracking_id` or `registration_number`;
+        `given`: the child's/deceased's new given name): one new version of the record, delivered to the
+        BIRTH_CORRECTED / DEATH_CORRECTED subscribers `repeat` times (a redelivery carries the same version)."""
+        body = request.get_json(silent=True) or {}
+        key = body.get("record_id") or body.get("tracking_id") or body.get("registration_number")
+        repeat = int(body.get("repeat", 1))
+        if not 1 <= repeat <= 10:
+            return jsonify(error="repeat must be 1..10"), 400
+        bundle, facts = state.correct(key, given=body.get("given"))
+        if bundle is None:
+            return jsonify(error="no record with that id or number was sent by this sandbox"), 404
+        topic = "BIRTH_CORRECTED" if facts["kind"] == "birth" else "DEATH_CORRECTED"
+        deliveries = [d for _ in range(repeat) for d in state.dispatch(topic, bundle)]
+        record = {k: facts[k] for k in ("kind", "record_id", "tracking_id", "registration_number", "version")}
+        return jsonify(record=record, topic=topic, deliveries=deliveries)
+
     @app.get("/_sandbox/received")
     def received():
         with state.lock:

@@ -4,6 +4,7 @@ One `State` per app instance (a fresh app is a fresh OpenCRVS); every method tak
 threaded server and the delivery threads can share it.
 """
 
+import copy
 import secrets
 import threading
 import time
@@ -58,6 +59,7 @@ class State:
         self.systems = {s["client_id"]: dict(s) for s in config.get("SYSTEMS") or DEFAULT_SYSTEMS}
         self.subscriptions = []  # {id, callback, topic, sha_secret, client_id, created_at}
         self.records = {}  # record id -> facts (+ identifiers and outcomes received back)
+        self.bundles = {}  # record id -> the record's latest FHIR bundle (what a correction starts from)
         self.events = {}  # v1.9 event id -> {"record_id", "actions": {action id: {...}}}
         self.deliveries = []  # one row per delivery attempt
         self.received = []  # what the portal sent back (mediator posts, tRPC confirmations)
@@ -114,9 +116,30 @@ class State:
             self.sequence[kind] += 1
             return self.sequence[kind]
 
-    def remember(self, facts):
+    def remember(self, facts, bundle=None):
         with self.lock:
-            self.records[facts["record_id"]] = {**facts, "identifiers": {}, "outcomes": []}
+            self.records[facts["record_id"]] = {**facts, "identifiers": {}, "outcomes": [], "corrections": 0}
+            if bundle is not None:
+                self.bundles[facts["record_id"]] = copy.deepcopy(bundle)
+
+    def correct(self, key, given=None):
+        """A registrar's correction of a record sent before (found by record id, tracking id or registration
+        number): a new version of its bundle (Task `meta.versionId`), the subject's given name changed when
+        `given` is set. Returns (bundle, facts), or (None, None) for an unknown record."""
+        with self.lock:
+            record = self.records.get(key or "") or next(
+                (r for r in self.records.values() if key and key in (r.get("tracking_id"), r.get("registration_number"))),
+                None)
+            if record is None or record["record_id"] not in self.bundles:
+                return None, None
+            record["corrections"] += 1
+            version = str(uuid.uuid5(uuid.NAMESPACE_URL, f"sandbox-opencrvs:{record['record_id']}:correction:"
+                                                          f"{record['corrections']}"))
+            bundle = bundles.corrected(self.bundles[record["record_id"]], record["kind"], version, iso_now(), given)
+            self.bundles[record["record_id"]] = copy.deepcopy(bundle)
+            if given:
+                record["name"] = " ".join([given] + (record.get("name") or "").split(" ")[1:])
+            return bundle, {**{k: v for k, v in record.items() if k != "outcomes"}, "version": version}
 
     def record_by_number(self, number):
         with self.lock:
@@ -196,6 +219,6 @@ def bundles_for_emit(state, kind, count, sample=None, national_ids=None, with_ai
             seq = state.next_sequence(kind)
             nid = national_ids[i] if national_ids and i < len(national_ids) else None
             bundle, facts = bundles.generate(kind, seq, state.seed, national_id_value=nid, with_aid=with_aid)
-        state.remember(facts)
+        state.remember(facts, bundle)
         out.append((bundle, facts))
     return out
