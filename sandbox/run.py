@@ -2,6 +2,7 @@
 
 import argparse
 import importlib
+import logging
 import signal
 import threading
 from pathlib import Path
@@ -48,6 +49,8 @@ def main():
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--only", action="append", choices=sorted(PEERS), help="start only these peers")
     args = parser.parse_args()
+    # One line per request from five peers drowns the demo's own output; errors still show.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     servers = []
     for name in args.only or PEERS:
         servers.append(serve(name, args.host, PEERS[name], persist=True))
