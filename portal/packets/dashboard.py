@@ -131,18 +131,17 @@ def time_to_uin(kind: str, window: str = "24h", now: datetime | None = None) -> 
         ).where(done)).one()
         n, median, p95 = row
         return {"n": n, "median": _round(median), "p95": _round(p95)}
-    # SQLite has no percentile function: count, then read the value at the rank (the sort is over this
-    # window's finished packets only).
+    # SQLite has no percentile function. One pass reading the window's durations and a sort here is ~4x
+    # faster than three ranked queries, each walking the window again (bench/dashboard.py, 100,000 packets).
     seconds = cast((func.julianday(Packet.uin_issued_at) - func.julianday(Packet.received_at)) * 86400.0, Float)
-    n = db.session.execute(select(func.count()).where(done)).scalar_one()
-    if not n:
+    values = sorted(db.session.execute(select(seconds).where(done)).scalars())
+    if not values:
         return {"n": 0, "median": None, "p95": None}
 
     def at(p):
-        rank = round(p * (n - 1))
-        return db.session.execute(select(seconds).where(done).order_by(seconds).offset(rank).limit(1)).scalar_one()
+        return values[round(p * (len(values) - 1))]
 
-    return {"n": n, "median": _round(at(0.5)), "p95": _round(at(0.95))}
+    return {"n": len(values), "median": _round(at(0.5)), "p95": _round(at(0.95))}
 
 
 def _round(value):

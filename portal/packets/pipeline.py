@@ -138,7 +138,7 @@ def _existing_packet_id(event_key):
 def _insert_all_at_once(event, values):
     """PostgreSQL: packet, inbound event, timeline row and first job in ONE statement (data-modifying
     CTEs), so accepting a webhook costs one round trip besides BEGIN/COMMIT, like a bare insert
-    (bench/packets.py intake). `ON CONFLICT DO NOTHING` makes a duplicate insert nothing; returns the new
+    (bench/intake.py). `ON CONFLICT DO NOTHING` makes a duplicate insert nothing; returns the new
     packet id, or None for a duplicate."""
     now = utcnow()
     params = {**values, "now": now, "payload": json.dumps(dict(event.payload)), "detail": _intake_detail(event),
