@@ -23,14 +23,15 @@ import logging
 import threading
 import time
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import httpx
 
-from portal.clients.jwtutil import jwt_expiry
 from portal.clients.errors import PermanentPeerError, TransientPeerError, error_for_status
+from portal.clients.jwtutil import jwt_expiry
 
 log = logging.getLogger(__name__)
 
@@ -265,7 +266,7 @@ class _Cache:
 clear_caches = _Cache.clear
 
 
-class _BaseClient:
+class _BaseClient(ABC):
     api = None
     sorts = SORTS
 
@@ -295,8 +296,9 @@ class _BaseClient:
         """One page of `find()`; the page also lists every match's id (for "select all N results")."""
         return paginate(self.find(openspp_id=openspp_id, name=name, sort=sort), page, page_size)
 
+    @abstractmethod
     def get(self, openspp_id):
-        raise NotImplementedError
+        """One individual by openSPP id, or None."""
 
     def get_many(self, openspp_ids):
         """The individuals among `openspp_ids` that openSPP still has, in the given order."""
@@ -326,8 +328,9 @@ class _BaseClient:
                 _Cache.listings[cache_key] = (time.monotonic(), rows)
         return rows
 
+    @abstractmethod
     def _fetch_all(self):
-        raise NotImplementedError
+        """Every individual the API lists (each API returns all matches in one answer)."""
 
     def _request(self, op, method, url, **kwargs):
         """One HTTP call with bounded retries on transient failures; returns the httpx.Response."""
