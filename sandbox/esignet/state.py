@@ -329,7 +329,7 @@ class State:
                                                        "mosip:idp:acr:biometrics"].index),
             "userinfo_signed_response_alg": self.signing_alg,
             "userinfo_signing_alg_values_supported": ["RS256", "PS256"],
-            "userinfo_encryption_alg_values_supported": ["RSAXXXXX"],  # literally this placeholder in 1.8
+            "userinfo_encryption_alg_values_supported": ["RSAXXXXX"],  # verbatim: eSignet 1.8 publishes this placeholder (specs/esignet openid-configuration example)
             "userinfo_encryption_enc_values_supported": ["A128GCM"],
             "response_modes_supported": ["query"],
             "token_endpoint_auth_methods_supported": ["private_key_jwt"],

@@ -236,6 +236,7 @@ def interop_payload(facts):
     return {
         "trackingId": facts["tracking_id"],
         "requestFields": fields,
+        # Verbatim placeholder values: the v1.9 country config sends these literal strings (notes §6.3).
         "notification": {"recipientEmail": None, "recipientFullName": "@TODO", "recipientPhone": "@TODO"},
         "metaInfo": {},
         "audit": {},
