@@ -103,8 +103,8 @@ def test_without_javascript_the_dashboard_and_the_retry_still_work(browser, make
     expect(failure).to_contain_text("MOSIP said no")
     failure.get_by_role("button", name="Retry").click()
 
-    assert page.url.endswith("/packets/?kind=death")
     expect(page.locator("#flash")).to_contain_text(f"Packet {packet_id} is being retried.")
+    assert page.url.endswith("/packets/?kind=death")
     expect(page.locator("#packets").get_by_role("row").filter(has_text="DNOJS01")).to_contain_text("Retrying")
     context.close()
 

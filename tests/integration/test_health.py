@@ -20,11 +20,17 @@ def test_readyz_is_ok_when_the_database_is_migrated(client):
 
 def test_readyz_is_503_when_migrations_are_behind(app, client):
     with app.app_context():
+        head = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
         db.session.execute(text("UPDATE alembic_version SET version_num = 'an-old-revision'"))
         db.session.commit()
-    response = client.get("/readyz")
-    assert response.status_code == 503
-    assert response.get_json()["migrations"] == "behind"
+    try:
+        response = client.get("/readyz")
+        assert response.status_code == 503
+        assert response.get_json()["migrations"] == "behind"
+    finally:  # the PostgreSQL database is shared by the tests of this worker: put the version back
+        with app.app_context():
+            db.session.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head})
+            db.session.commit()
 
 
 def test_readyz_is_503_when_the_database_is_unreachable(make_app):

@@ -3,7 +3,6 @@ processing per event; credentials decrypted (inline, data share), a lost deliver
 
 import json
 from contextlib import ExitStack
-from portal.timeutil import utcnow
 from pathlib import Path
 
 import httpx
@@ -13,6 +12,7 @@ from portal.clients.mosip import encrypt_ver_r2, hub_signature
 from portal.extensions import db
 from portal.jobs import Job
 from portal.packets.models import InboundEvent, Subscription
+from portal.timeutil import utcnow
 from tests.integration.packets_support import WEBSUB_SECRET, all_in, open_world
 
 URL = "/api/mosip/websub"
@@ -158,7 +158,17 @@ def test_a_credential_for_another_key_is_a_clear_error_and_the_packet_still_fini
     httpx.post(f"{world.mosip.url}/_sandbox/partners/opencrvs-partner/certificate", content=pem)
     world.subscribe()
     world.emit("birth")
-    packet = world.drive(all_in("notified"))[0]
+
+    def notified_and_credential_refused(packets):
+        # Without a grace period the packet may be notified (UIN from the identity repository) before the
+        # hub's delivery arrives: wait for both.
+        with world.app.app_context():
+            job = Job.query.filter_by(kind="mosip.credential").one_or_none()
+            done = job is not None and job.status == "dead"
+            db.session.remove()
+        return done and all_in("notified")(packets)
+
+    packet = world.drive(notified_and_credential_refused)[0]
     with world.app.app_context():
         inbound = InboundEvent.query.filter_by(channel="mosip").one()
         assert inbound.status == "error" and "not encrypted for this partner key" in inbound.detail
