@@ -187,8 +187,9 @@ class MutationResult:
     """What openIMIS says about the mutations sent with one clientMutationId.
 
     `status` is "received" (still running), "success" or "error"; `error` is plain text for people,
-    `raw_error` the log's text as openIMIS wrote it. `attempts` counts the logs found for that id
-    (more than one when the same id was sent again).
+    `raw_error` the log's text as openIMIS wrote it, `error_codes` openIMIS's codes in it (for code that acts
+    on the kind of refusal). `attempts` counts the logs found for that id (more than one when the same id
+    was sent again).
     """
 
     client_mutation_id: str | None
@@ -197,6 +198,7 @@ class MutationResult:
     error: str | None = None
     raw_error: str | None = None
     attempts: int = 1
+    error_codes: tuple = ()
 
     @property
     def done(self):
@@ -400,6 +402,7 @@ def policy_input(*, family_id, product_id, officer_id, enroll_date, start_date, 
 
 _FK_RE = re.compile(r'Key \("?(\w+)"?\)=\((.*?)\) is not present')
 _LIST_RE = re.compile(r"^\[['\"](.*)['\"]\]$", re.S)
+_ERROR_CODE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 _DETAILS = {
     "invalid_insuree_number": "the insurance number is not valid in openIMIS "
                               "(already used, wrong length or wrong check digit)",
@@ -414,27 +417,40 @@ _DETAILS = {
 }
 
 
+def _error_details(raw):
+    """The `detail` of each item of a mutation log's `error` (a JSON list; `['code']` unwrapped), as written;
+    None when the error is not such a list."""
+    try:
+        items = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(items, list):
+        return None
+    details = []
+    for item in items:
+        detail = str(item.get("detail") or item.get("message") or "") if isinstance(item, Mapping) else str(item)
+        match = _LIST_RE.match(detail)
+        details.append(match.group(1) if match else detail)
+    return details
+
+
+def error_codes(raw):
+    """openIMIS's own codes in a mutation log's `error` (e.g. `invalid_insuree_number`): what a caller tests
+    to act on a kind of refusal, where `plain_error`'s words are for people."""
+    return tuple(detail for detail in _error_details(raw or "") or () if _ERROR_CODE.match(detail))
+
+
 def plain_error(raw):
     """A mutation log's `error` text → a sentence for staff (English; ids and codes kept, no stack traces)."""
     if not raw:
         return None
-    try:
-        items = json.loads(raw)
-    except ValueError:
-        items = None
-    if not isinstance(items, list):
+    details = _error_details(raw)
+    if details is None:
         if raw.startswith("The mutation threw"):
             return "openIMIS failed while processing the request (an internal error on its side)"
         return raw
     sentences = []
-    for item in items:
-        if not isinstance(item, Mapping):
-            sentences.append(str(item))
-            continue
-        detail = str(item.get("detail") or item.get("message") or "")
-        match = _LIST_RE.match(detail)
-        if match:
-            detail = match.group(1)
+    for detail in details:
         if detail in _DETAILS:
             sentences.append(_DETAILS[detail])
         elif detail.endswith(" matching query does not exist."):
@@ -447,7 +463,7 @@ def plain_error(raw):
             size = re.search(r"\((\d+)\)", detail)
             sentences.append(f"a value is longer than openIMIS allows ({size.group(1) if size else '?'} characters)")
         else:
-            sentences.append(detail or str(item.get("message")))
+            sentences.append(detail)
     text = "; ".join(s for s in sentences if s)
     if not text or text.startswith("openIMIS"):
         return text or None
@@ -489,6 +505,7 @@ def parse_mutation_logs(payload, client_mutation_id=None):
     return MutationResult(
         client_mutation_id=chosen.get("clientMutationId") or client_mutation_id,
         status=status, internal_id=internal_id, raw_error=raw, error=plain_error(raw), attempts=len(nodes),
+        error_codes=error_codes(raw),
     )
 
 

@@ -24,16 +24,9 @@ log = logging.getLogger(__name__)
 
 api_bp = Blueprint("enrollment_api", __name__, url_prefix="/api")
 
-DEFAULT_MAX_BODY = 1024 * 1024
-DEFAULT_MAX_RECORDS = 1000
-
-
-def _config(name, default):
-    return current_app.config.get(name, default)
-
 
 def our_id():
-    return _config("PORTAL_DCI_RECEIVER_ID", "interop-portal")
+    return current_app.config["PORTAL_DCI_RECEIVER_ID"]
 
 
 def _http_error(exc, client=None):
@@ -70,7 +63,7 @@ def _bearer_client():
 
 def _json_body():
     """(parsed body, raw bytes) within the size limit; HttpError otherwise."""
-    limit = int(_config("PORTAL_DCI_MAX_BODY_BYTES", DEFAULT_MAX_BODY))
+    limit = current_app.config["PORTAL_DCI_MAX_BODY_BYTES"]
     if request.content_length is not None and request.content_length > limit:
         raise dci.HttpError(413, "err.request.bad", f"the body is larger than {limit} bytes")
     raw = request.stream.read(limit + 1)
@@ -108,7 +101,7 @@ def _oauth_error(status, error, description):
 
 
 @api_bp.post("/oauth/token")
-@limiter.limit(lambda: current_app.config.get("PORTAL_API_TOKEN_LIMIT", "30 per minute"))
+@limiter.limit(lambda: current_app.config["PORTAL_API_TOKEN_LIMIT"])
 def token():
     if request.mimetype == "application/json":
         data = request.get_json(silent=True)
@@ -149,7 +142,7 @@ def enrollment():
         body, _raw = _json_body()
         if "header" in body or "message" in body:
             message = dci.parse_enrollment(body, client.name,
-                                           int(_config("PORTAL_DCI_MAX_RECORDS", DEFAULT_MAX_RECORDS)))
+                                           current_app.config["PORTAL_DCI_MAX_RECORDS"])
         else:
             reference, person = dci.parse_individual(body)
             key = request.headers.get("Idempotency-Key", "").strip()[:150] or f"individual:{reference}"
@@ -221,8 +214,8 @@ def _accept(client, message, body, body_hash):
         config = current_app.config
         batch = batches.create_batch(
             source="dci", created_by=client.name, sender_id=message.sender_id, entries=entries,
-            product=(None, config.get("PORTAL_DCI_PRODUCT_CODE", "SPC0001"), None),
-            officer=(None, config.get("PORTAL_DCI_OFFICER_CODE", "E00001"), None),
+            product=(None, config["PORTAL_DCI_PRODUCT_CODE"], None),
+            officer=(None, config["PORTAL_DCI_OFFICER_CODE"], None),
             enroll_date=utcnow().date(), location_id=config.get("PORTAL_DCI_LOCATION_ID"),
         )
         db.session.flush()

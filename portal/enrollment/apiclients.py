@@ -16,8 +16,6 @@ from portal.enrollment.models import ApiClient, ApiToken
 from portal.extensions import db
 from portal.timeutil import utcnow
 
-DEFAULT_TOKEN_SECONDS = 3600
-
 
 def _digest(token):
     return hashlib.sha256(token.encode()).hexdigest()
@@ -50,7 +48,7 @@ def authenticate(client_id, client_secret):
 
 
 def token_seconds():
-    return int(current_app.config.get("PORTAL_API_TOKEN_SECONDS", DEFAULT_TOKEN_SECONDS))
+    return current_app.config["PORTAL_API_TOKEN_SECONDS"]
 
 
 def issue_token(client):

@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from portal import audit, jobs
+from portal import audit, jobs, messages
 from portal.clients import openimis as openimis_api
 from portal.clients import openspp as openspp_api
 from portal.clients.errors import PermanentPeerError, TransientPeerError
@@ -22,6 +22,7 @@ from portal.clients.openspp import Individual
 from portal.enrollment.mapping import MappingError, to_insuree
 from portal.enrollment.models import EnrollmentBatch, EnrollmentClaim, EnrollmentItem, Selection
 from portal.extensions import db
+from portal.messages import message
 from portal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -157,8 +158,7 @@ def create_batch(*, source, created_by, entries, product, officer, enroll_date, 
                               status="waiting")
         owner = claimed.get(person.openspp_id)
         if owner is not None:
-            item.status, item.error, item.chf_id = "duplicate", duplicate_reason(owner), owner.chf_id
-            item.finished_at = utcnow()
+            _duplicate(item, owner)
         items.append(item)
     db.session.add_all(items)
     db.session.flush()
@@ -186,8 +186,14 @@ def _claim_owners(openspp_ids):
 
 def duplicate_reason(owner):
     if owner.status == "done":
-        return f"already enrolled (insurance number {owner.chf_id})"
-    return f"already in enrollment batch #{owner.batch_id}"
+        return message("enrollment.already_enrolled", number=owner.chf_id)
+    return message("enrollment.already_in_batch", batch=owner.batch_id)
+
+
+def _duplicate(item, owner):
+    """`item` is the same individual as `owner`, the item that holds the claim."""
+    item.status, item.chf_id, item.finished_at = "duplicate", owner.chf_id, utcnow()
+    messages.store(item, "error", duplicate_reason(owner))
 
 
 def _enqueue(items):
@@ -273,7 +279,9 @@ def _reset_for_retry(item, overrides):
     if overrides:
         item.overrides = {**(item.overrides or {}), **overrides}
     item.status = "family_created" if item.family_id else "waiting"
-    item.error, item.note, item.finished_at = None, None, None
+    messages.store(item, "error", None)
+    messages.store(item, "note", None)
+    item.finished_at = None
     item.policy_mutation_id = None  # a refused policy gets a new mutation; a created family is kept
     item.round += 1
 
@@ -314,7 +322,7 @@ def process_item(item_id):
     try:
         insuree_fields = to_insuree(Individual.from_dict(item.snapshot), overrides=_overrides(item.overrides))
     except MappingError as exc:
-        _fail(item, str(exc), release=True)
+        _fail(item, exc.message, release=True)
         return
     client = openimis_client()
     try:
@@ -328,13 +336,13 @@ def process_item(item_id):
     except TransientPeerError as exc:
         db.session.rollback()
         item = db.session.get(EnrollmentItem, item_id)
-        item.note = f"{exc} — will retry"[:300]
+        messages.store(item, "note", message("enrollment.will_retry", error=messages.reason(exc)), limit=300)
         db.session.commit()
         raise
     except PermanentPeerError as exc:
         db.session.rollback()
         item = db.session.get(EnrollmentItem, item_id)
-        _fail(item, str(exc), release=item.family_id is None)
+        _fail(item, messages.reason(exc), release=item.family_id is None)
 
 
 def _overrides(raw):
@@ -358,14 +366,16 @@ def _owns_claim(item):
             claim = db.session.scalar(select(EnrollmentClaim).where(EnrollmentClaim.openspp_id == item.openspp_id))
     if claim.item_id == item.id:
         return True
-    owner = db.session.get(EnrollmentItem, claim.item_id)
-    item.status, item.error, item.chf_id, item.finished_at = "duplicate", duplicate_reason(owner), owner.chf_id, utcnow()
+    _duplicate(item, db.session.get(EnrollmentItem, claim.item_id))
     db.session.commit()
     return False
 
 
 def _fail(item, reason, release):
-    item.status, item.error, item.note, item.finished_at = "failed", reason[:2000], None, utcnow()
+    """`reason`: a Message, or a peer's own words."""
+    item.status, item.finished_at = "failed", utcnow()
+    messages.store(item, "error", reason, limit=2000)
+    messages.store(item, "note", None)
     if release:  # nothing exists in openIMIS: the individual may be enrolled again later
         db.session.execute(delete(EnrollmentClaim).where(EnrollmentClaim.item_id == item.id))
     audit.record("enrollment.item_failed", "enrollment_item", item.id, {"batch_id": item.batch_id}, actor="worker")
@@ -378,12 +388,12 @@ def _resolved_batch(batch, client):
     if batch.product_id is None:
         product = next((p for p in client.products() if p.code == batch.product_code), None)
         if product is None:
-            raise PermanentPeerError(f"openIMIS has no product {batch.product_code}", peer="openimis")
+            raise PermanentPeerError(message("enrollment.no_product", code=batch.product_code), peer="openimis")
         batch.product_id, batch.product_name = product.id, product.name
     if batch.officer_id is None:
         officer = next((o for o in client.officers() if o.code == batch.officer_code), None)
         if officer is None:
-            raise PermanentPeerError(f"openIMIS has no enrolment officer {batch.officer_code}", peer="openimis")
+            raise PermanentPeerError(message("enrollment.no_officer", code=batch.officer_code), peer="openimis")
         batch.officer_id, batch.officer_name = officer.id, officer.name
     if db.session.dirty:
         db.session.commit()
@@ -404,7 +414,7 @@ def _free_number(client):
         number = client.generate_insuree_number()
         if client.find_insuree(number) is None:
             return number
-    raise TransientPeerError("no free insurance number found", peer="openimis")
+    raise TransientPeerError(message("enrollment.no_free_number"), peer="openimis")
 
 
 def _create_family(item, batch, fields, client):
@@ -422,18 +432,19 @@ def _create_family(item, batch, fields, client):
                          label=f"portal enrollment item {item.id}", check_existing=not fresh)
     result = client.wait_for_mutation(item.family_mutation_id, raise_on_error=False)
     if result.status == "error":
-        if "insurance number" in (result.error or "") and item.number_attempts < NUMBER_ATTEMPTS:
+        if "invalid_insuree_number" in result.error_codes and item.number_attempts < NUMBER_ATTEMPTS:
             item.family_mutation_id = None  # taken in the meantime: next attempt draws another number
             db.session.commit()
-            raise TransientPeerError("the insurance number was refused; another will be tried", peer="openimis")
-        _fail(item, f"openIMIS refused the family: {result.error}", release=True)
+            raise TransientPeerError(message("enrollment.number_refused"), peer="openimis")
+        _fail(item, message("enrollment.family_refused", error=result.error), release=True)
         return False
     family = client.find_family_by_mutation(item.family_mutation_id)
     if family is None:
-        raise TransientPeerError("openIMIS has not linked the new family yet", peer="openimis")
+        raise TransientPeerError(message("enrollment.family_not_linked"), peer="openimis")
     item.family_id, item.family_uuid = family.id, family.uuid
     item.chf_id = family.head_chf_id or item.chf_id
-    item.status, item.note = "family_created", None
+    item.status = "family_created"
+    messages.store(item, "note", None)
     item.policy_mutation_id = item.policy_mutation_id or str(uuid.uuid4())  # saved with the family, before use
     db.session.commit()
     return True
@@ -450,9 +461,11 @@ def _create_policy(item, batch, client, fresh=False):
     result = client.wait_for_mutation(item.policy_mutation_id, raise_on_error=False)
     if result.status == "error":
         # The insuree and family exist: keep the claim, a retry creates only the policy.
-        _fail(item, f"openIMIS refused the policy: {result.error}", release=False)
+        _fail(item, message("enrollment.policy_refused", error=result.error), release=False)
         return
-    item.status, item.note, item.error, item.finished_at = "done", None, None, utcnow()
+    item.status, item.finished_at = "done", utcnow()
+    messages.store(item, "error", None)
+    messages.store(item, "note", None)
     audit.record("enrollment.item_enrolled", "enrollment_item", item.id,
                  {"batch_id": item.batch_id, "chf_id": item.chf_id, "family_id": item.family_id}, actor="worker")
     db.session.commit()

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from portal.messages import joined, message
+
 # openSPP gender values (g2p "Male"/"Female", DCI "male"/"female"/"other", the IBR sample's "F"/"M") -> tblGender.
 GENDER_CODES = {
     "male": "M", "m": "M",
@@ -36,7 +38,12 @@ LIMITS = {"last_name": 100, "other_names": 100, "passport": 25, "phone": 50, "em
 class Problem:
     field: str    # "birthdate", "sex", "family_name", "given_name"
     code: str     # "missing", "unknown", "in_future", "too_long"
-    message: str  # plain words for the officer, e.g. "birthdate missing in openSPP"
+    params: dict = field(default_factory=dict)  # e.g. the sex openIMIS does not know
+
+    @property
+    def message(self):
+        """Plain words for the officer, e.g. "birthdate missing in openSPP" (key `mapping.<field>.<code>`)."""
+        return message(f"mapping.{self.field}.{self.code}", **self.params)
 
 
 class MappingError(ValueError):
@@ -44,7 +51,12 @@ class MappingError(ValueError):
 
     def __init__(self, problems):
         self.problems = tuple(problems)
-        super().__init__("; ".join(p.message for p in self.problems))
+        super().__init__("; ".join(p.message.text for p in self.problems))
+
+    @property
+    def message(self):
+        """All the problems as one Message ("a; b" in English)."""
+        return joined([p.message for p in self.problems])
 
     @property
     def fields(self):
@@ -107,26 +119,26 @@ def to_insuree(individual, *, overrides: Mapping | None = None, id_types: Mappin
     family = (individual.family_name or "").strip()
     given = " ".join(p.strip() for p in (individual.given_name, individual.addl_name) if p and p.strip())
     if not family:
-        problems.append(Problem("family_name", "missing", "family name missing in openSPP"))
+        problems.append(Problem("family_name", "missing"))
     elif len(family) > LIMITS["last_name"]:
-        problems.append(Problem("family_name", "too_long", "family name longer than openIMIS allows (100)"))
+        problems.append(Problem("family_name", "too_long", {"limit": LIMITS["last_name"]}))
     if not given:
-        problems.append(Problem("given_name", "missing", "given name missing in openSPP"))
+        problems.append(Problem("given_name", "missing"))
     elif len(given) > LIMITS["other_names"]:
-        problems.append(Problem("given_name", "too_long", "given names longer than openIMIS allows (100)"))
+        problems.append(Problem("given_name", "too_long", {"limit": LIMITS["other_names"]}))
 
     sex = overrides.get("sex") or individual.sex
     gender = gender_code(sex)
     if not sex:
-        problems.append(Problem("sex", "missing", "sex missing in openSPP"))
+        problems.append(Problem("sex", "missing"))
     elif gender is None:
-        problems.append(Problem("sex", "unknown", f"sex “{sex}” has no openIMIS gender"))
+        problems.append(Problem("sex", "unknown", {"sex": sex}))
 
     dob = overrides.get("birthdate") or individual.birthdate
     if dob is None:
-        problems.append(Problem("birthdate", "missing", "birthdate missing in openSPP"))
+        problems.append(Problem("birthdate", "missing"))
     elif dob > today:
-        problems.append(Problem("birthdate", "in_future", "birthdate is in the future"))
+        problems.append(Problem("birthdate", "in_future"))
 
     if problems:
         raise MappingError(problems)

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal import messages
 from portal.extensions import db
 from portal.timeutil import utcnow
 
@@ -48,8 +49,13 @@ class EnrollmentItem(db.Model):
     snapshot: Mapped[dict] = mapped_column(JSON, default=dict)  # Individual.to_dict() at selection time
     overrides: Mapped[dict] = mapped_column(JSON, default=dict)  # values the officer supplied (birthdate, sex)
     status: Mapped[str] = mapped_column(String(20), default="waiting")
-    error: Mapped[str | None] = mapped_column(Text)  # in plain words for staff
+    error: Mapped[str | None] = mapped_column(Text)  # in plain words for staff; DCI answers carry it as is
     note: Mapped[str | None] = mapped_column(String(300))  # e.g. "openIMIS unreachable, will retry"
+    # error and note in the reader's language (portal/messages.py)
+    error_key: Mapped[str | None] = mapped_column(String(64))
+    error_params: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    note_key: Mapped[str | None] = mapped_column(String(64))
+    note_params: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     chf_id: Mapped[str | None] = mapped_column(String(50))
     family_id: Mapped[int | None]
     family_uuid: Mapped[str | None] = mapped_column(String(64))
@@ -63,6 +69,12 @@ class EnrollmentItem(db.Model):
     finished_at: Mapped[datetime | None]
 
     batch: Mapped[EnrollmentBatch] = relationship()
+
+    @property
+    def fields_to_supply(self):
+        """The openSPP fields the officer must supply before a retry (from the error's keys, never its words)."""
+        return {key.split(".")[1] for key in messages.keys(self.error_key, self.error_params)
+                if key.startswith("mapping.")}
 
     __table_args__ = (
         UniqueConstraint("batch_id", "openspp_id"),

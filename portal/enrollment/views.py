@@ -4,6 +4,7 @@ import logging
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 
 from portal.auth.decorators import role_required
@@ -112,7 +113,8 @@ def update_selection():
                 flash(_("A selection is limited to %(n)d people; narrow the search.", n=SELECT_ALL_LIMIT), "warn")
             else:
                 added = batches.select_individuals(user_id, everyone)
-                flash(_("%(n)d people added to the selection.", n=added), "ok")
+                flash(ngettext("%(num)d person added to the selection.", "%(num)d people added to the selection.",
+                               added), "ok")
         elif action == "clear":
             batches.clear_selection(user_id)
         elif action == "remove":
@@ -273,7 +275,8 @@ def retry_batch(batch_id):
     batch = _batch_or_404(batch_id)
     count = batches.retry_failed(batch)
     db.session.commit()
-    flash(_("%(n)d failed items will be tried again.", n=count), "ok")
+    flash(ngettext("%(num)d failed item will be tried again.", "%(num)d failed items will be tried again.", count),
+          "ok")
     return htmx_redirect(url_for("enrollment.batch", batch_id=batch.id))
 
 

@@ -27,11 +27,12 @@ from datetime import timedelta
 
 from flask import current_app
 
-from portal import jobs
+from portal import jobs, messages
 from portal.clients import mosip as m
 from portal.clients.errors import PeerError, PermanentPeerError, TransientPeerError
 from portal.clients.opencrvs import Outcome
 from portal.extensions import db
+from portal.messages import message
 from portal.packets import intake, states
 from portal.packets.models import InboundEvent, Packet, Subscription
 from portal.packets.pipeline import (StaleState, enqueue_next, enqueue_step, is_update, mosip, note, opencrvs,
@@ -53,15 +54,15 @@ STEP_STATES = {
 PROCESSING_STATUSES = {"PROCESSING", "RECEIVED", "UPLOAD_PENDING", "RESEND", "AWAITING_INFORMATION"}
 DONE_STATUSES = {"UIN_GENERATED", "PROCESSED"}
 REJECTED_STATUSES = {"REJECTED", "REREGISTER", "REPROCESS_FAILED"}
-NO_UIN_KNOWN = "no UIN known for this record: the birth was not registered through the portal"
+NO_UIN_KNOWN = message("packet.no_uin_known").text  # the English text, as it goes back to OpenCRVS
 
 
 class UinUnknown(Exception):
-    """A correction whose identity the portal cannot name: the packet fails with `message` (plain words)."""
+    """A correction whose identity the portal cannot name: the packet fails with `reason` (a Message)."""
 
-    def __init__(self, message, code="NO_UIN_KNOWN"):
-        super().__init__(message)
-        self.message, self.code = message, code
+    def __init__(self, reason, code="NO_UIN_KNOWN"):
+        super().__init__(reason)
+        self.reason, self.code = reason, code
 
 
 class WaitingForBirth(TransientPeerError):
@@ -76,8 +77,8 @@ def _job(payload):
 def _describe(exc):
     """What went wrong, in words fit for the timeline (peer messages name codes and fields, not people)."""
     if isinstance(exc, PeerError):
-        return str(exc)[:500]
-    return f"unexpected error ({type(exc).__name__})"
+        return messages.reason(exc, limit=500)
+    return message("packet.unexpected_error", error=type(exc).__name__)
 
 
 def run_step(payload, step, body):
@@ -93,7 +94,7 @@ def run_step(payload, step, body):
         return
     try:
         if packet.state == states.FAILED:  # retried from the jobs page
-            transition(packet, states.RETRYING, step, "retried from the jobs page", attempt)
+            transition(packet, states.RETRYING, step, message("packet.retried_from_jobs"), attempt)
         body(packet, attempt)
         db.session.commit()
     except StaleState:
@@ -111,12 +112,13 @@ def _record_failure(packet_id, step, exc, attempt, job):
     detail = _describe(exc)
     try:
         if packet.state in states.TERMINAL:  # e.g. sending a rejection back failed: the job retries
-            note(packet, step, f"attempt {attempt} failed: {detail}", attempt)
+            note(packet, step, message("packet.attempt_failed", attempt=attempt, detail=detail), attempt)
         elif last:
             transition(packet, states.FAILED, step, detail, attempt, attempts=attempt,
                        error_code=(getattr(exc, "code", None) or type(exc).__name__)[:64], error_message=detail)
         else:
-            transition(packet, states.RETRYING, step, f"attempt {attempt} failed, will retry: {detail}", attempt,
+            transition(packet, states.RETRYING, step,
+                       message("packet.attempt_failed_will_retry", attempt=attempt, detail=detail), attempt,
                        attempts=attempt)
         db.session.commit()
     except StaleState:
@@ -143,13 +145,13 @@ def _ensure_rid(packet, attempt):
     centre, machine = config["PORTAL_MOSIP_CENTRE_ID"], config["PORTAL_MOSIP_MACHINE_ID"]
     if packet.mosip_aid and m.is_valid_rid(packet.mosip_aid) and not is_update(packet):
         # (a correction's MOSIP AID is the birth's RID: the update packet needs a RID of its own)
-        rid, how = packet.mosip_aid, "the MOSIP AID of the OpenCRVS record"
+        rid, how = packet.mosip_aid, "packet.rid_from_aid"
     elif setting("PORTAL_MOSIP_RID_MODE") == "local":
-        rid, how = m.build_rid(centre, machine, packet.id), "generated locally"
+        rid, how = m.build_rid(centre, machine, packet.id), "packet.rid_local"
     else:
-        rid, how = mosip().generate_rid(centre, machine), "from MOSIP's RID generator"
+        rid, how = mosip().generate_rid(centre, machine), "packet.rid_from_mosip"
     packet.rid = rid
-    note(packet, "mosip.rid", f"RID {rid} ({how})", attempt)
+    note(packet, "mosip.rid", message("packet.rid", rid=rid, how=message(how)), attempt)
     db.session.commit()
     return rid
 
@@ -194,19 +196,17 @@ def _update_uin(packet, event):
     record_id = event.record.record_id if event.record is not None else None
     birth = registration_of(packet, record_id)
     if birth is None:
-        raise UinUnknown(NO_UIN_KNOWN)
+        raise UinUnknown(message("packet.no_uin_known"))
     if not birth.uin_token or not birth.rid:
         if birth.state in (states.REJECTED, states.FAILED):
-            raise UinUnknown(f"no UIN known for this record: its birth (packet {birth.id}) ended {birth.state} "
-                             "without a UIN")
-        raise WaitingForBirth(f"the record's birth (packet {birth.id}, {birth.state}) has no UIN yet; "
-                              "the correction waits for it", peer="portal", code="UIN_PENDING")
+            raise UinUnknown(message("packet.birth_ended_without_uin", packet=birth.id, state=birth.state))
+        raise WaitingForBirth(message("packet.birth_waiting", packet=birth.id, state=birth.state), peer="portal",
+                              code="UIN_PENDING")
     if setting("PORTAL_MOSIP_RETURN_ID") == "uin":
         return birth.uin_token, birth
     uin = mosip().identity_uin(birth.rid)
     if uin is None:
-        raise UinUnknown(f"no UIN known for this record: MOSIP's identity repository has no identity for the "
-                         f"birth's RID {birth.rid}", code="IDR-IDC-007")
+        raise UinUnknown(message("packet.birth_rid_unknown", rid=birth.rid), code="IDR-IDC-007")
     return uin, birth
 
 
@@ -228,19 +228,19 @@ def create_packet(payload):
             try:
                 uin, birth = _update_uin(packet, event)
             except UinUnknown as exc:
-                transition(packet, states.FAILED, "mosip.create_packet", exc.message, attempt, attempts=attempt,
-                           error_code=exc.code, error_message=exc.message)
+                transition(packet, states.FAILED, "mosip.create_packet", exc.reason, attempt, attempts=attempt,
+                           error_code=exc.code, error_message=exc.reason)
                 log.warning("correction without a known UIN", extra={"packet_id": packet.id, "code": exc.code})
                 return
         _ensure_rid(packet, attempt)
         _send_packet(packet, attempt, event, uin)
         if birth is not None:
-            how = ("as returned to OpenCRVS" if setting("PORTAL_MOSIP_RETURN_ID") == "uin"
-                   else "from MOSIP's identity repository")
-            note(packet, "mosip.create_packet", f"updates the identity made by packet {birth.id} "
-                 f"(RID {birth.rid}); its UIN {how}", attempt)
-        transition(packet, "packet_created", "mosip.create_packet", f"packet {packet.process}/{packet.mosip_source} "
-                   "created in MOSIP", attempt, attempts=attempt)
+            how = "packet.uin_as_returned" if setting("PORTAL_MOSIP_RETURN_ID") == "uin" else "packet.uin_from_idrepo"
+            note(packet, "mosip.create_packet",
+                 message("packet.updates_identity", packet=birth.id, rid=birth.rid, how=message(how)), attempt)
+        transition(packet, "packet_created", "mosip.create_packet",
+                   message("packet.created_in_mosip", process=packet.process, source=packet.mosip_source), attempt,
+                   attempts=attempt)
         enqueue_next(packet)
 
     run_step(payload, "mosip.create_packet", body)
@@ -258,8 +258,7 @@ def _trigger(packet, attempt, target):
     event = _event(packet)
     workflow = mosip().create_workflow_instance(packet.rid, packet.process, packet.mosip_source,
                                                 notification=_notification(event))
-    detail = ("processing triggered (workflow instance already present)" if workflow.already_present
-              else "processing triggered")
+    detail = message("packet.triggered_again" if workflow.already_present else "packet.triggered")
     transition(packet, target, "mosip.trigger", detail, attempt, attempts=attempt,
                workflow_instance_id=workflow.workflow_instance_id or packet.workflow_instance_id)
     enqueue_next(packet, delay=poll_delay(0))
@@ -277,53 +276,55 @@ def _poll(packet, attempt):
     packet.mosip_status = status
     resume = states.resume_state(packet.state, packet.retry_from)
     if status in REJECTED_STATUSES:
-        transition(packet, states.REJECTED, "mosip.status", f"MOSIP status {status}", attempt,
-                   error_code=status, error_message=f"MOSIP did not process the packet (status {status})")
+        transition(packet, states.REJECTED, "mosip.status", message("packet.mosip_status", status=status), attempt,
+                   error_code=status, error_message=message("packet.mosip_refused", status=status))
         enqueue_next(packet)
         return
     if status in DONE_STATUSES:
         if packet.kind == "death":
-            transition(packet, "deactivated", "mosip.status", f"MOSIP status {status}: UIN deactivated", attempt)
+            transition(packet, "deactivated", "mosip.status", message("packet.mosip_deactivated", status=status),
+                       attempt)
             enqueue_next(packet)
         else:
             # The UIN comes with the WebSub credential; if it never does, read it from the identity repository.
-            note(packet, "mosip.status", f"MOSIP status {status}; waiting for the credential", attempt)
+            note(packet, "mosip.status", message("packet.mosip_waiting_credential", status=status), attempt)
             enqueue_step("mosip.credential_fallback", packet, delay=float(setting("PORTAL_PACKETS_CREDENTIAL_GRACE")))
         return
     if status is None and packet.polls > int(setting("PORTAL_PACKETS_NOT_FOUND_MAX")):
-        raise PermanentPeerError("MOSIP does not know the packet's RID", peer="mosip", code="RPR-RGS-031")
+        raise PermanentPeerError(message("packet.rid_unknown"), peer="mosip", code="RPR-RGS-031")
     if packet.polls > int(setting("PORTAL_PACKETS_POLL_MAX")):
-        raise PermanentPeerError(f"no final status from MOSIP after {packet.polls - 1} polls", peer="mosip",
+        raise PermanentPeerError(message("packet.poll_limit", polls=packet.polls - 1), peer="mosip",
                                  code="POLL_LIMIT")
-    shown = status or "not known yet"
+    shown = status or message("packet.status_not_known")
     if packet.kind == "birth" and resume == "synced" and status in PROCESSING_STATUSES:
-        transition(packet, "processing", "mosip.status", f"MOSIP status {shown}", attempt)
+        transition(packet, "processing", "mosip.status", message("packet.mosip_status", status=shown), attempt)
     elif packet.state == states.RETRYING:
-        transition(packet, resume, "mosip.status", f"MOSIP answers again: status {shown}", attempt)
+        transition(packet, resume, "mosip.status", message("packet.mosip_status_again", status=shown), attempt)
     enqueue_step("mosip.status", packet, delay=poll_delay(packet.polls), extra=packet.polls)
 
 
 def _returned_id(packet, credential):
-    """What goes back to OpenCRVS for a birth: the partner-specific UIN token (default), the VID or the UIN."""
+    """What goes back to OpenCRVS for a birth: the partner-specific UIN token (default), the VID or the UIN;
+    and a Message naming which."""
     mode = setting("PORTAL_MOSIP_RETURN_ID")
     if mode == "vid" and credential.vid:
-        return credential.vid, "the VID"
+        return credential.vid, message("packet.returning_vid")
     uin = credential.uin or mosip().identity_uin(packet.rid)
     if uin is None:
         if credential.vid:
-            return credential.vid, "the VID (the credential carries no UIN)"
-        raise PermanentPeerError("the credential carries neither a UIN nor a VID", peer="mosip", code="NO_UIN")
+            return credential.vid, message("packet.returning_vid_no_uin")
+        raise PermanentPeerError(message("packet.no_uin_nor_vid"), peer="mosip", code="NO_UIN")
     if mode == "uin":
-        return uin, "the UIN (PORTAL_MOSIP_RETURN_ID=uin)"
+        return uin, message("packet.returning_uin")
     partner = setting("PORTAL_MOSIP_TOKEN_PARTNER") or current_app.config["PORTAL_MOSIP_PARTNER_ID"]
     return mosip().uin_token(uin, partner, intermediary=setting("PORTAL_MOSIP_TOKEN_INTERMEDIARY")), \
-        f"the UIN token for {partner}"
+        message("packet.returning_token", partner=partner)
 
 
 def _issue(packet, credential, attempt, how):
     value, what = _returned_id(packet, credential)
-    transition(packet, "uin_issued", "mosip.credential", f"UIN issued ({how}); returning {what}", attempt,
-               uin_token=value[:128])
+    transition(packet, "uin_issued", "mosip.credential", message("packet.uin_issued", how=message(how), what=what),
+               attempt, uin_token=value[:128])
     enqueue_next(packet)
 
 
@@ -343,11 +344,12 @@ def receive_credential(payload):
         credential = mosip().credential_from_event(event)
     except PeerError as exc:
         if exc.permanent:
-            inbound.status, inbound.detail = "error", _describe(exc)
+            detail = _describe(exc)
+            inbound.status, inbound.detail = "error", str(detail)
             packet = _packet_for_rid(event.registration_id)
             if packet is not None:
                 inbound.packet_id = packet.id
-                note(packet, "mosip.credential", f"credential could not be used: {inbound.detail}")
+                note(packet, "mosip.credential", message("packet.credential_unusable", detail=detail))
             db.session.commit()
         raise
     packet = _packet_for_rid(credential.registration_id or event.registration_id)
@@ -368,10 +370,10 @@ def receive_credential(payload):
 
     def body(packet, attempt):
         if packet.kind == "death":
-            transition(packet, "deactivated", "mosip.credential", "MOSIP processed the death packet", attempt)
+            transition(packet, "deactivated", "mosip.credential", message("packet.death_processed"), attempt)
             enqueue_next(packet)
         else:
-            _issue(packet, credential, attempt, "WebSub credential")
+            _issue(packet, credential, attempt, "packet.by_websub")
 
     run_step({"packet_id": packet.id, "job_key": payload.get("job_key")}, "mosip.credential", body)
     inbound = db.session.get(InboundEvent, payload["inbound_id"])
@@ -392,12 +394,10 @@ def credential_fallback(payload):
             try:
                 uin, _ = _update_uin(packet, _event(packet))
             except UinUnknown as exc:
-                raise PermanentPeerError(exc.message, peer="mosip", code=exc.code) from None
+                raise PermanentPeerError(exc.reason, peer="mosip", code=exc.code) from None
         if uin is None:
-            raise PermanentPeerError("MOSIP generated a UIN but the identity repository has none for the RID",
-                                     peer="mosip", code="IDR-IDC-007")
-        _issue(packet, m.Credential(packet.rid, uin, None, {}, {}), attempt,
-               "credential not received: UIN read from the identity repository")
+            raise PermanentPeerError(message("packet.idrepo_has_no_uin"), peer="mosip", code="IDR-IDC-007")
+        _issue(packet, m.Credential(packet.rid, uin, None, {}, {}), attempt, "packet.by_idrepo")
 
     run_step(payload, "mosip.credential_fallback", body)
 
@@ -409,8 +409,8 @@ def deactivate(payload):
         event = _event(packet)
         uin = event.deceased_national_id
         if not uin:
-            transition(packet, states.REJECTED, "mosip.deactivate", "the deceased has no national ID", attempt,
-                       error_code="NO_NATIONAL_ID", error_message="the death record carries no national ID to deactivate")
+            transition(packet, states.REJECTED, "mosip.deactivate", message("packet.no_national_id"), attempt,
+                       error_code="NO_NATIONAL_ID", error_message=message("packet.no_national_id_to_deactivate"))
             enqueue_next(packet)
             return
         _ensure_rid(packet, attempt)
@@ -420,7 +420,8 @@ def deactivate(payload):
         if states.resume_state(packet.state, packet.retry_from) == "deactivation_requested":
             return  # the death packet is in; its status job follows it
         _send_packet(packet, attempt)
-        note(packet, "mosip.create_packet", f"death packet {packet.process}/{packet.mosip_source} created", attempt)
+        note(packet, "mosip.create_packet",
+             message("packet.death_packet_created", process=packet.process, source=packet.mosip_source), attempt)
         _trigger(packet, attempt, target="deactivation_requested")
 
     run_step(payload, "mosip.deactivate", body)
@@ -428,19 +429,18 @@ def deactivate(payload):
 
 def _deactivate_in_idrepo(packet, uin, attempt):
     if packet.state != "deactivation_requested":
-        transition(packet, "deactivation_requested", "mosip.deactivate", "deactivation sent to the identity repository",
-                   attempt)
+        transition(packet, "deactivation_requested", "mosip.deactivate", message("packet.deactivation_sent"), attempt)
         db.session.commit()
     try:
         mosip().deactivate_uin(uin, packet.rid)
     except PermanentPeerError as exc:
         if exc.code == "IDR-IDC-007":
-            transition(packet, states.REJECTED, "mosip.deactivate", "MOSIP does not know the deceased's UIN", attempt,
-                       error_code=exc.code, error_message="UIN not found in MOSIP for deactivation")
+            transition(packet, states.REJECTED, "mosip.deactivate", message("packet.deceased_uin_unknown"), attempt,
+                       error_code=exc.code, error_message=message("packet.deceased_uin_not_found"))
             enqueue_next(packet)
             return
         raise
-    transition(packet, "deactivated", "mosip.deactivate", "UIN deactivated in the identity repository", attempt)
+    transition(packet, "deactivated", "mosip.deactivate", message("packet.deactivated_in_idrepo"), attempt)
     enqueue_next(packet)
 
 
@@ -466,9 +466,10 @@ def notify(payload):
         opencrvs().send_outcome(outcome_for(packet))
         if packet.state == states.REJECTED:
             packet.error_notified = True
-            note(packet, "opencrvs.notify", "the error was sent back to OpenCRVS", attempt)
+            note(packet, "opencrvs.notify", message("packet.error_sent"), attempt)
         else:
-            transition(packet, "notified", "opencrvs.notify", "OpenCRVS has the outcome", attempt, attempts=attempt)
+            transition(packet, "notified", "opencrvs.notify", message("packet.outcome_sent"), attempt,
+                       attempts=attempt)
 
     run_step(payload, "opencrvs.notify", body)
 

@@ -16,6 +16,8 @@ For the dashboard (`views.py`, templates/packets/):
 * Search: `tracking_id`, `registration_number`, `rid` are indexed (exact match; the tracking id and
   registration number are case-insensitive in OpenCRVS, stored upper-case as OpenCRVS prints them).
 * Timeline: `packet.events` (PacketEvent rows, oldest first): time, step, state, detail, attempt.
+* `detail` and `error_message` stay English (the error goes back to OpenCRVS); `detail_key`/`detail_params` and
+  `error_key`/`error_params` let a page show them in the reader's language (portal/messages.py).
 
 No column holds a UIN: births keep only `uin_token` (what goes back to OpenCRVS: the partner-specific
 token by default). The person's data lives only in `InboundEvent.payload` (the delivery as received).
@@ -78,6 +80,8 @@ class Packet(db.Model):
     action_id: Mapped[str | None] = mapped_column(String(128))
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)
+    error_key: Mapped[str | None] = mapped_column(String(64))  # error_message in the reader's language: messages.py
+    error_params: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     attempts: Mapped[int] = mapped_column(default=0)
     polls: Mapped[int] = mapped_column(default=0)
     retries: Mapped[int] = mapped_column(default=0)  # supervisor retries
@@ -117,6 +121,8 @@ class PacketEvent(db.Model):
     step: Mapped[str] = mapped_column(String(40))
     state: Mapped[str] = mapped_column(String(32))  # the packet's state after this row
     detail: Mapped[str | None] = mapped_column(Text)
+    detail_key: Mapped[str | None] = mapped_column(String(64))  # detail in the reader's language: messages.py
+    detail_params: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     attempt: Mapped[int] = mapped_column(default=1)
 
     packet: Mapped[Packet] = relationship(back_populates="events")
@@ -143,4 +149,4 @@ class Subscription(db.Model):
 
 
 def stuck_seconds():
-    return int(current_app.config.get("PORTAL_PACKETS_STUCK_SECONDS", 1800))
+    return int(current_app.config["PORTAL_PACKETS_STUCK_SECONDS"])

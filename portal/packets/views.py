@@ -31,6 +31,20 @@ STATE_LABELS = {
     "failed": _l("Failed"),
     "rejected": _l("Rejected"),
 }
+# Timeline steps (the job kinds in handlers.py, and the supervisor's actions); the page shows the code beside.
+STEP_LABELS = {
+    "intake": _l("Intake"),
+    "mosip.rid": _l("RID"),
+    "mosip.create_packet": _l("Packet creation"),
+    "mosip.trigger": _l("Processing trigger"),
+    "mosip.status": _l("Status check"),
+    "mosip.credential": _l("Credential"),
+    "mosip.credential_fallback": _l("UIN without credential"),
+    "mosip.deactivate": _l("Deactivation"),
+    "opencrvs.notify": _l("Reply to OpenCRVS"),
+    "supervisor.retry": _l("Supervisor retry"),
+    "supervisor.reject": _l("Supervisor rejection"),
+}
 KIND_LABELS = {"birth": _l("Births"), "death": _l("Deaths")}
 WINDOW_LABELS = {"24h": _l("Last 24 hours (per hour)"), "7d": _l("Last 7 days (per day)"),
                  "30d": _l("Last 30 days (per day)")}
@@ -39,6 +53,11 @@ WINDOW_LABELS = {"24h": _l("Last 24 hours (per hour)"), "7d": _l("Last 7 days (p
 @bp.app_template_filter("packet_state")
 def packet_state_label(state):
     return STATE_LABELS.get(state, state)
+
+
+@bp.app_template_filter("packet_step")
+def packet_step_label(step):
+    return STEP_LABELS.get(step, step)
 
 
 @bp.app_template_filter("packet_duration")
@@ -91,7 +110,7 @@ def _int_arg(name):
 
 
 def _poll_seconds():
-    return current_app.config.get("PORTAL_PACKETS_POLL_SECONDS", 5)
+    return current_app.config["PORTAL_PACKETS_POLL_SECONDS"]
 
 
 def _panel(template, data, stop=False, **context):

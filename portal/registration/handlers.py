@@ -9,17 +9,18 @@ from datetime import date
 
 from flask import current_app
 
-from portal import audit, jobs
+from portal import audit, jobs, messages
 from portal.clients import openimis
 from portal.clients.errors import PermanentPeerError, TransientPeerError
 from portal.extensions import db
+from portal.messages import message
 from portal.registration import codes, records
 from portal.registration.models import Registration
 from portal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-RETRY_NOTE = "openIMIS is unreachable or busy; the registration is kept and will be sent again automatically."
+RETRY_NOTE = message("registration.openimis_busy")
 
 
 @jobs.handler(records.JOB_KIND)
@@ -33,22 +34,23 @@ def register_insuree(payload):
     except TransientPeerError as exc:
         db.session.rollback()
         registration = db.session.get(Registration, registration_id)
-        if registration.note != RETRY_NOTE:
+        if registration.note != RETRY_NOTE.text:
             audit.record("registration.openimis_unreachable", "registration", registration.id,
                          {"error": type(exc).__name__, "status": exc.status}, actor="worker")
-        registration.note = RETRY_NOTE
+        messages.store(registration, "note", RETRY_NOTE)
         db.session.commit()
         raise
     except PermanentPeerError as exc:
         db.session.rollback()
-        fail(db.session.get(Registration, registration_id), str(exc), exc.code or type(exc).__name__)
+        fail(db.session.get(Registration, registration_id), messages.reason(exc), exc.code or type(exc).__name__)
         raise
 
 
-def fail(registration, message, code):
+def fail(registration, reason, code):
+    """`reason`: a Message, or openIMIS's own words."""
     registration.status = "failed"
-    registration.error = message[:2000]
-    registration.note = None
+    messages.store(registration, "error", reason, limit=2000)
+    messages.store(registration, "note", None)
     registration.finished_at = utcnow()
     audit.record("registration.failed", "registration", registration.id, {"error": code}, actor="worker")
     db.session.commit()
@@ -64,7 +66,7 @@ def create(registration: Registration, client: openimis.OpenImisClient):
         if duplicate is not None:
             registration.status = "duplicate"
             registration.duplicate_chf_id = duplicate.chf_id
-            registration.note = None
+            messages.store(registration, "note", None)
             registration.finished_at = utcnow()
             audit.record("registration.duplicate_found", "registration", registration.id,
                          {"chf_id": duplicate.chf_id, "source": "openimis"}, actor="worker")
@@ -77,8 +79,8 @@ def create(registration: Registration, client: openimis.OpenImisClient):
         if values.get("family_mode") == "join":
             family = client.find_family(values.get("head_chf_id"))
             if family is None:
-                raise PermanentPeerError("openIMIS has no family whose head has insurance number "
-                                         f"{values.get('head_chf_id')}", peer="openimis", code="family_not_found")
+                raise PermanentPeerError(message("registration.no_family", number=values.get("head_chf_id")),
+                                         peer="openimis", code="family_not_found")
             registration.family_id = family.id
             client.create_insuree(insuree, family_id=family.id, client_mutation_id=mutation_id,
                                   label=f"registration {registration.id}", check_existing=False)
@@ -86,7 +88,7 @@ def create(registration: Registration, client: openimis.OpenImisClient):
             client.create_family(insuree, client_mutation_id=mutation_id, location_id=_int(values.get("village")),
                                  address=values.get("current_address") or None,
                                  label=f"registration {registration.id}", check_existing=False)
-        registration.note = "sent to openIMIS"
+        messages.store(registration, "note", message("registration.sent"))
         db.session.commit()
     client.wait_for_mutation(mutation_id)
     finish(registration, client)
@@ -118,12 +120,12 @@ def allocate_number(registration, client):
                 _done(registration, existing.chf_id, existing.family_id)
                 return None
             if _number_mode() == "enter":
-                raise PermanentPeerError(f"the insurance number {number} is already used in openIMIS",
-                                         peer="openimis", code="number_taken")
+                raise PermanentPeerError(message("registration.number_taken", number=number), peer="openimis",
+                                         code="number_taken")
             number = None
     if not number:
         if _number_mode() == "enter":
-            raise PermanentPeerError("no insurance number was entered", peer="openimis", code="number_missing")
+            raise PermanentPeerError(message("registration.number_missing"), peer="openimis", code="number_missing")
         for _ in range(5):
             candidate = client.generate_insuree_number()
             if client.find_insuree(candidate) is None:
@@ -136,7 +138,7 @@ def allocate_number(registration, client):
         db.session.commit()
     problem = client.validate_insuree_number(number)
     if problem:
-        raise PermanentPeerError(f"the insurance number is not valid for openIMIS: {problem}", peer="openimis",
+        raise PermanentPeerError(message("registration.number_invalid", problem=problem), peer="openimis",
                                  code="number_invalid")
     return number
 
@@ -178,8 +180,8 @@ def _done(registration, chf_id, family_id):
     registration.status = "done"
     registration.chf_id = chf_id
     registration.family_id = family_id
-    registration.note = None
-    registration.error = None
+    messages.store(registration, "note", None)
+    messages.store(registration, "error", None)
     registration.finished_at = utcnow()
     audit.record("registration.created", "registration", registration.id,
                  {"chf_id": chf_id, "family_id": family_id, "source": "openimis"}, actor="worker")
@@ -188,7 +190,7 @@ def _done(registration, chf_id, family_id):
 
 
 def _number_mode():
-    return current_app.config.get("PORTAL_OPENIMIS_INSUREE_NUMBER_MODE", "generate")
+    return current_app.config["PORTAL_OPENIMIS_INSUREE_NUMBER_MODE"]
 
 
 def _int(value):

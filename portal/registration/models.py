@@ -51,6 +51,11 @@ class Registration(db.Model):
     family_id: Mapped[int | None]
     error: Mapped[str | None] = mapped_column(Text)  # plain words for staff
     note: Mapped[str | None] = mapped_column(String(300))  # e.g. "openIMIS unreachable, will retry"
+    # error and note in the reader's language (portal/messages.py)
+    error_key: Mapped[str | None] = mapped_column(String(64))
+    error_params: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    note_key: Mapped[str | None] = mapped_column(String(64))
+    note_params: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     confirmed_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     job_id: Mapped[int | None]

@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal import audit
 from portal.auth.decorators import public, role_required
@@ -19,10 +20,17 @@ from portal.registration.models import STATUSES
 EDITORS = ("officer", "admin")
 READERS = ("officer", "admin", "supervisor")
 AUTOSAVED = ("last_name", "other_names", "dob", "gender", "phone", "email", "passport", "current_address")
+STATUS_LABELS = {"draft": _l("draft"), "queued": _l("queued"), "done": _l("created"),
+                 "duplicate": _l("already insured"), "failed": _l("failed")}
+
+
+@bp.app_template_filter("registration_status")
+def status_label(status):
+    return STATUS_LABELS.get(status, status)
 
 
 def _number_mode():
-    return current_app.config.get("PORTAL_OPENIMIS_INSUREE_NUMBER_MODE", "generate")
+    return current_app.config["PORTAL_OPENIMIS_INSUREE_NUMBER_MODE"]
 
 
 def _form(registration=None, formdata=None):

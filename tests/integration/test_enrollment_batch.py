@@ -133,3 +133,24 @@ def test_officer_supplied_birthdate_lets_the_item_through(setup):
     batch_id = enroll(app, [(without, {"birthdate": date(1970, 1, 2).isoformat()}, None)])
     run_jobs(app)
     assert counts(app, batch_id)["done"] == 1
+
+
+def test_an_insurance_number_taken_meanwhile_is_refused_by_openimis_and_another_is_drawn(setup, monkeypatch):
+    from portal.clients.openimis import OpenImisClient
+
+    app, imis, _spp = setup
+    earlier, person = [p for p in people(app) if p.birthdate and p.sex][:2]
+    first = enroll(app, [(earlier, {}, None)])
+    run_jobs(app)
+    taken = items(app, first)[0].chf_id
+    # The race: the number looked free when drawn, and someone took it before our family reached openIMIS.
+    drawn = iter([taken])
+    generate = OpenImisClient.generate_insuree_number
+    monkeypatch.setattr(OpenImisClient, "generate_insuree_number", lambda self, rng=None: next(drawn, None) or
+                        generate(self, rng))
+    monkeypatch.setattr(OpenImisClient, "find_insuree", lambda self, chf_id: None)
+    batch_id = enroll(app, [(person, {}, None)])
+    run_jobs(app)
+    row = items(app, batch_id)[0]
+    assert (row.status, row.number_attempts) == ("done", 2)
+    assert row.chf_id != taken and len(sandbox_rows(imis, "insurees", chf_id=row.chf_id)) == 1

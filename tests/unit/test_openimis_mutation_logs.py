@@ -3,7 +3,7 @@
 import pytest
 
 from portal.clients.errors import PermanentPeerError
-from portal.clients.openimis import parse_mutation_logs, plain_error
+from portal.clients.openimis import error_codes, parse_mutation_logs, plain_error
 
 RECEIVED = {"data": {"mutationLogs": {"edges": [{"node": {
     "id": "TXV0YXRpb25Mb2dHUUxUeXBlOjFmODgzZTdiLTA5M2MtNGNlMy05M2VkLTM2ZjY0OTY3OTYwZg==", "status": 0,
@@ -82,3 +82,25 @@ def test_malformed_is_permanent(payload):
 ])
 def test_plain_error(raw, expected):
     assert plain_error(raw) == expected
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ('[{"message": "insuree.mutation.failed_to_create_family", "detail": "invalid_insuree_number"}]',
+     ("invalid_insuree_number",)),
+    ('[{"message": "m", "detail": "[\'insuree.validation.insuree_requires_dob\']"}, {"detail": "unauthorized"}]',
+     ("insuree.validation.insuree_requires_dob", "unauthorized")),
+    ('[{"message": "m", "detail": "value too long for type character varying(100)"}]', ()),
+    ("The mutation threw a <class 'KeyError'>, check logs for details", ()),
+    (None, ()),
+], ids=["number", "two-codes", "database-text", "exception-text", "none"])
+def test_error_codes_are_openimiss_own_codes_only(raw, expected):
+    assert error_codes(raw) == expected
+
+
+def test_a_refused_mutation_carries_its_codes():
+    result = parse_mutation_logs({"edges": [{"node": {
+        "id": "8f0a1c2e-0000-4000-8000-000000000001", "clientMutationId": "m-1", "status": 1,
+        "error": '[{"message": "insuree.mutation.failed_to_create_family", "detail": "invalid_insuree_number"}]',
+        "requestDateTime": "2025-01-01T00:00:00"}}]})
+    assert result.status == "error" and result.error_codes == ("invalid_insuree_number",)
+    assert "insurance number is not valid" in result.error
