@@ -6,17 +6,20 @@ every target:
 
 * PostgreSQL's own insert rate, one transaction per event (no HTTP), for the same rows: (a) the one
   inbound-event row the bare endpoint writes, and (b) the rows the portal writes for one event (packet,
-  inbound event, timeline row, first job: the portal's own intake statement, bodies parsed beforehand).
+  inbound event, timeline row, first job: the portal's own intake statement, run in autocommit as the portal
+  runs it, bodies parsed beforehand).
 * A bare Flask + psycopg endpoint under the same gunicorn that only inserts row (a).
 * The portal under the same gunicorn, `POST /api/opencrvs/events`: signature check, FHIR parse, and the
   rows of (b) committed before the 202 (durable: `synchronous_commit` as the server has it).
+
+Both servers start in the project directory, so gunicorn reads the same `gunicorn.conf.py` for both.
 
 Targets run in turns (`--rounds`, tables emptied before each turn, servers warmed up first) so that a
 noisy neighbour on a shared machine hits them all alike; each figure is the median of the rounds. The
 load generator runs in this process and shares the machine's cores with the servers. The issue's target:
 the portal reaches at least half of the bare endpoint's rate.
 
-Run: `.venv/bin/python bench/intake.py [--events 1500] [--rounds 5] [--clients 16] [--gunicorn-workers 4]`
+Run: `.venv/bin/python bench/intake.py [--events 3000] [--rounds 5] [--clients 16] [--gunicorn-workers 4]`
 """
 
 import argparse
@@ -99,21 +102,17 @@ def portal_rows(url, bodies):
         params = []
         for body, _ in bodies:
             event = intake.parse_event(body)
-            values = pipeline._packet_values(event)
-            params.append(compiled.construct_params({
-                **values, "now": pipeline.utcnow(), "payload": json.dumps(dict(event.payload)),
-                "detail": pipeline._intake_detail(event), "job_kind": pipeline.states.next_step(event.kind, "received"),
-                "max_attempts": int(app.config["PORTAL_JOB_MAX_ATTEMPTS"])}))
+            params.append(compiled.construct_params(pipeline.intake_parameters(event, pipeline._packet_values(event))))
         db.engine.dispose()
     return str(compiled), params
 
 
 def pg_portal_rows_inserter(dsn, sql):
-    conn = per_thread(lambda: psycopg.connect(dsn))
+    # one statement in autocommit, as the portal runs it
+    conn = per_thread(lambda: psycopg.connect(dsn, autocommit=True))
 
     def insert(params):
-        with conn().transaction():
-            conn().execute(sql, params)
+        conn().execute(sql, params)
 
     return insert
 
@@ -236,7 +235,7 @@ def report(args, rates, stored, sizes):
 def main():
     stop_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--events", type=int, default=1500, help="timed webhooks per target, over all rounds")
+    parser.add_argument("--events", type=int, default=3000, help="timed webhooks per target, over all rounds")
     parser.add_argument("--rounds", type=int, default=5, help="turns in which every target gets its share of events")
     parser.add_argument("--warmup", type=int, default=64, help="untimed webhooks sent to each server first")
     parser.add_argument("--clients", type=int, default=16, help="concurrent connections (threads) of the load")

@@ -82,6 +82,8 @@ def load_config(env=None):
         "SECRET_KEY": s("PORTAL_SECRET_KEY", DEMO_SECRET_KEY),
         "PORTAL_PUBLIC_URL": public_url,
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}",
+        # A database error's text leaves out the statement's parameters: they hold names and birth dates.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
         # Sessions: Secure cookies everywhere but the local demo on plain http://127.0.0.1.
         "SESSION_COOKIE_SECURE": env_bool(env, "PORTAL_SECURE_COOKIES", not public_url.startswith("http://")),
         "SESSION_COOKIE_HTTPONLY": True,

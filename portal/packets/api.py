@@ -10,12 +10,12 @@ import logging
 from datetime import timedelta
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from portal.clients import mosip as mosip_client
 from portal.clients.errors import PeerError
 from portal.clients.opencrvs import TokenRejected
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.packets import intake
 from portal.packets.models import Packet, Subscription
 from portal.packets.pipeline import accept_crvs_event, accept_websub_event, opencrvs
@@ -26,24 +26,34 @@ log = logging.getLogger(__name__)
 api_bp = Blueprint("packets_api", __name__, url_prefix="/api")
 
 
+@limiter.request_filter
+def _peer_deliveries_not_limited():
+    """OpenCRVS does not redeliver a refused webhook, so a 429 would lose a registration: these routes are
+    gated by their HMAC or JWT, not by a rate limit (and skip the limiter's per-request work)."""
+    return request.blueprint == api_bp.name
+
+
 def _refuse(status, message, channel):
     log.warning("inbound refused", extra={"channel": channel, "status": status, "reason": message[:200]})
     return jsonify(error=message), status
 
 
 def _store(accept, *args, channel):
-    """Run `accept(*args)` and commit; a concurrent duplicate (unique key) counts as accepted."""
+    """Run `accept(*args)` (which commits): ((what it returns), None), or ((None, None), the refusal to send).
+    A concurrent duplicate (unique key) counts as accepted."""
     try:
-        result = accept(*args)
-        db.session.commit()
-        return result, None
+        return accept(*args), None
     except IntegrityError:
         db.session.rollback()
         return (None, False), None
+    except DataError:  # PostgreSQL refuses a value (too long for its column, JSON it cannot read): resending won't help
+        db.session.rollback()
+        return (None, None), _refuse(422, "the event holds a value the portal cannot store (too long or malformed)",
+                                     channel)
     except SQLAlchemyError:
         db.session.rollback()
         log.exception("inbound event not stored", extra={"channel": channel})
-        return None, _refuse(503, "the event could not be stored; retry later", channel)
+        return (None, None), _refuse(503, "the event could not be stored; retry later", channel)
 
 
 # --- OpenCRVS webhooks ----------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from sqlalchemy import Float, case, cast, func, or_, select
 
 from portal.extensions import db
 from portal.packets.models import Packet, stuck_seconds
-from portal.packets.states import TERMINAL
+from portal.packets.states import STATES, TERMINAL
 from portal.timeutil import utcnow
 
 KINDS = ("birth", "death")
@@ -206,7 +206,8 @@ def packets(*, kind: str | None = None, state: str | None = None, stuck: bool = 
         query = query.where(Packet.state == state)
     if stuck:
         cutoff = (now or utcnow()) - timedelta(seconds=stuck_seconds())
-        query = query.where(Packet.state.not_in(tuple(RESTING)), Packet.state_changed_at < cutoff)
+        # The states that can be stuck, named (IN, not NOT IN): the (state, state_changed_at) index serves it.
+        query = query.where(Packet.state.in_([s for s in STATES if s not in RESTING]), Packet.state_changed_at < cutoff)
     if stuck:  # the longest-stuck first
         query = query.order_by(Packet.state_changed_at.asc(), Packet.id.asc())
     elif state:

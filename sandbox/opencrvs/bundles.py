@@ -41,6 +41,9 @@ GIVEN = {
 FAMILY = ("Banda", "Chilufya", "Daka", "Mwale", "Phiri", "Mulenga", "Tembo", "Zulu", "Lungu", "Sakala")
 ID_SYSTEM = "http://opencrvs.org/specs/id/"
 IDENTIFIER_TYPE_SYSTEM = "http://opencrvs.org/specs/identifier-type"
+# The v1.9 interop call's notification recipient, as OpenCRVS's country configuration really sends it: its
+# MOSIP event handlers put this literal string there (the portal must accept it, so the sandbox sends it too).
+UNFILLED = "@TODO"  # verbatim, not a to-do of ours
 _NAMESPACE = uuid.UUID("6f0c3d5e-2a1b-4c8d-9e7f-0a1b2c3d4e5f")
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -236,8 +239,7 @@ def interop_payload(facts):
     return {
         "trackingId": facts["tracking_id"],
         "requestFields": fields,
-        # Verbatim placeholder values: the v1.9 country config sends these literal strings (notes §6.3).
-        "notification": {"recipientEmail": None, "recipientFullName": "@TODO", "recipientPhone": "@TODO"},
+        "notification": {"recipientEmail": None, "recipientFullName": UNFILLED, "recipientPhone": UNFILLED},
         "metaInfo": {},
         "audit": {},
     }

@@ -2,6 +2,8 @@
 half-stored; `GET` answers OpenCRVS's intent verification only for topics we asked for."""
 
 import json
+import logging
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,6 +52,10 @@ def test_a_signed_event_is_stored_with_its_packet_and_first_job(app, client):
         assert (packet.kind, packet.state, packet.tracking_id, packet.registration_number) == \
             ("birth", "received", "B60QW1Y", "2022B60QW1Y")
         assert Job.query.one().kind == "mosip.create_packet"
+        row = PacketEvent.query.one()  # the timeline's first row, with its key for the reader's language
+        assert (row.detail, row.detail_key, row.detail_params) == \
+            ("BIRTH_REGISTERED received from OpenCRVS (webhook)", "packet.received",
+             {"topic": "BIRTH_REGISTERED", "source": "webhook"})
 
 
 def test_the_same_event_twice_makes_one_packet(app, client):
@@ -98,6 +104,16 @@ def with_topic(topic):
     return payload
 
 
+def with_tracking_id(tracking_id):
+    payload = sample()
+    for entry in payload["event"]["context"][0]["entry"]:
+        resource = entry["resource"]
+        for identifier in resource.get("identifier", []) if resource["resourceType"] == "Task" else []:
+            if identifier["system"].endswith("/birth-tracking-id"):
+                identifier["value"] = tracking_id
+    return payload
+
+
 BAD = {
     "malformed-json": (b'{"event": {', 400, "malformed JSON"),
     "not-an-object": (b"[1, 2]", 400, "JSON object"),
@@ -105,6 +121,8 @@ BAD = {
     "unknown-topic": (body_of(with_topic("MARRIAGE_REGISTERED")), 422, "unsupported topic"),
     "no-child": (body_of(without_child(sample())), 422, "child"),
     "empty-context": (body_of({"event": {"hub": {"topic": "BIRTH_REGISTERED"}, "context": []}}), 422, "bundle"),
+    "nan": (body_of(sample()).replace(b'"timestamp":', b'"x":NaN,"timestamp":', 1), 400, "NaN is not a JSON value"),
+    "tracking-id-too-long": (body_of(with_tracking_id("B" * 65)), 422, "tracking id is longer than 64"),
 }
 
 
@@ -132,3 +150,16 @@ def test_a_birth_correction_becomes_an_update_packet(app, client):
     with app.app_context():
         packet = db.session.get(Packet, response.json["packet"])
         assert (packet.topic, packet.process, packet.kind) == ("BIRTH_CORRECTED", "CRVS_UPDATE", "birth")
+
+
+def test_a_database_that_cannot_be_reached_is_503_so_opencrvs_may_send_again(make_app, capsys):
+    # Nothing listens on port 9 of the loopback: every connection is refused.
+    app = make_app({"PORTAL_OPENCRVS_WEBHOOK_SECRET": SECRET,
+                    "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://portal@127.0.0.1:9/portal"})
+    logging.getLogger().handlers[0].stream = sys.stderr  # the JSON log, into what capsys reads
+    response = post(app.test_client(), body_of(sample()))
+    assert response.status_code == 503 and "retry later" in response.json["error"]
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    assert any(line["msg"] == "inbound event not stored" and "Connection refused" in line["exc"] for line in lines)
+    logged = json.dumps(lines)
+    assert "B60QW1Y" not in logged and "SQL parameters hidden" in logged  # no personal data, not even the body
