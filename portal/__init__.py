@@ -3,7 +3,7 @@
 import importlib
 import os
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, request, session
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -94,34 +94,15 @@ def _register_blueprints(app):
 
 
 def _configure_requests(app):
-    from portal import peers
+    from portal import messages, peers, security_headers
     from portal.auth.sessions import load_user
     from portal.navigation import inject_navigation
 
     app.before_request(load_user)
     app.context_processor(peers.inject_peer_strip)
     app.context_processor(inject_navigation)
-
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self' " + _form_targets(app),
-        )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.add("Vary", "HX-Request")
-        if g.get("user") is not None:
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
-
-def _form_targets(app):
-    """The officer's browser posts forms to eSignet's pages too (its OTP form is on its own origin)."""
-    issuer = app.config.get("PORTAL_ESIGNET_ISSUER") or ""
-    parts = issuer.split("/")
-    return "/".join(parts[:3]) if issuer.startswith("http") else ""
+    messages.init_app(app)
+    security_headers.init_app(app)
 
 
 def _register_cli(app):

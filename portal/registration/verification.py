@@ -18,6 +18,7 @@ from portal.clients import esignet
 from portal.extensions import db
 from portal.registration import claims as claim_mapping
 from portal.registration.models import Registration
+from portal.security_headers import allow_form_action
 from portal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,10 @@ def acr_choices():
     default = current_app.config.get("PORTAL_ESIGNET_ACR_VALUES") or esignet.DEFAULT_ACR_VALUES
     offered = []
     try:
-        offered = list(client().discovery().acr_values_supported)
+        document = client().discovery()
+        offered = list(document.acr_values_supported)
+        # The page with this list posts to us, and we redirect the post to eSignet's authorize endpoint.
+        allow_form_action(document.authorization_endpoint)
     except esignet.EsignetError as exc:
         log.warning("esignet discovery unavailable for the method list error=%s", exc.code)
     ordered = [default] + [acr for acr in offered if acr != default and acr in ACR_LABELS]
@@ -145,7 +149,7 @@ def pending_registration(state):
     registration = db.session.get(Registration, pending[state])
     if registration is None or registration.login_state != state or registration.created_by != g.user.username:
         raise CallbackError("state_mismatch")
-    minutes = current_app.config.get("PORTAL_REGISTRATION_LOGIN_MINUTES", 15)
+    minutes = current_app.config["PORTAL_REGISTRATION_LOGIN_MINUTES"]
     if registration.login_started_at and utcnow() - registration.login_started_at > timedelta(minutes=minutes):
         _forget(registration)
         raise CallbackError("login_expired", registration)
@@ -199,9 +203,9 @@ def apply_identity(registration: Registration, identity: esignet.VerifiedIdentit
     config = current_app.config
     mapped = claim_mapping.map_claims(
         identity.claims, locales=locales(),
-        name_order=config.get("PORTAL_REGISTRATION_NAME_ORDER", "given_first"),
+        name_order=config["PORTAL_REGISTRATION_NAME_ORDER"],
         gender_labels=config.get("PORTAL_REGISTRATION_GENDER_LABELS") or claim_mapping.GENDER_LABELS,
-        max_photo_bytes=int(config.get("PORTAL_REGISTRATION_MAX_PHOTO_KB", 512)) * 1024,
+        max_photo_bytes=int(config["PORTAL_REGISTRATION_MAX_PHOTO_KB"]) * 1024,
     )
     values = dict(registration.values or {})
     verified = {}
@@ -212,7 +216,7 @@ def apply_identity(registration: Registration, identity: esignet.VerifiedIdentit
             values[name] = item.value
         verified[name] = {"value": item.value, "claim": item.claim}
     if "passport" in verified and not values.get("type_of_id"):
-        values["type_of_id"] = config.get("PORTAL_REGISTRATION_ID_TYPE", "N")
+        values["type_of_id"] = config["PORTAL_REGISTRATION_ID_TYPE"]
     registration.values = values
     registration.verified_values = verified
     registration.has_corrections = False
