@@ -32,6 +32,7 @@ from urllib.parse import parse_qs
 
 import httpx
 from cryptography import x509
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -381,11 +382,13 @@ def parse_credential_event(raw):
     )
 
 
-def parse_credential(plaintext, registration_id=None):
+def parse_credential(plaintext, registration_id=None, protection_key=None):
     """The decrypted Verifiable Credential -> Credential (UIN, VID, registration id).
 
     V19 `vercred`: the transaction (here: registration) id is the last path segment of `credentialSubject.id`
-    and the NID is `VID`; legacy `opencrvs` credentials put `UIN` (and the VID as `id`) in the subject."""
+    and the NID is `VID`; legacy `opencrvs` credentials put `UIN` (and the VID as `id`) in the subject.
+    Attributes the partner policy encrypts are named in `protectedAttributes` and decrypted with the event's
+    `protectionKey` PIN, as MOSIP's print service does (`PrintServiceImpl.decryptAttribute`)."""
     try:
         document = json.loads(plaintext)
     except ValueError as exc:
@@ -393,6 +396,7 @@ def parse_credential(plaintext, registration_id=None):
     subject = document.get("credentialSubject") if isinstance(document, dict) else None
     if not isinstance(subject, dict):
         raise _fail("credential has no credentialSubject")
+    subject = _unprotect(subject, document.get("protectedAttributes"), protection_key)
     subject_id = subject.get("id") if isinstance(subject.get("id"), str) else ""
     vid = subject.get("VID") or subject.get("vid")
     if not vid and subject_id and subject_id.isdigit():
@@ -401,6 +405,64 @@ def parse_credential(plaintext, registration_id=None):
         registration_id = subject_id.rstrip("/").rsplit("/", 1)[-1]
     uin = subject.get("UIN") or subject.get("uin")
     return Credential(registration_id, str(uin) if uin else None, str(vid) if vid else None, subject, document)
+
+
+def _unprotect(subject, protected, protection_key):
+    """The subject with its PIN-protected attributes decrypted (a copy; the subject is left as received)."""
+    if not protected:
+        return subject
+    if not isinstance(protected, list) or not all(isinstance(name, str) for name in protected):
+        raise CredentialDecryptionError("credential's protectedAttributes is not a list of names", peer=PEER)
+    if not protection_key:
+        raise CredentialDecryptionError(
+            "credential has protected attributes but the event carries no protectionKey", peer=PEER)
+    clear = dict(subject)
+    for name in protected:
+        value = clear.get(name)
+        if value in (None, ""):
+            continue  # the policy protects it, this credential does not carry it
+        if not isinstance(value, str):
+            raise CredentialDecryptionError(f"protected attribute {name} is not an encrypted string", peer=PEER)
+        clear[name] = decrypt_with_pin(value, protection_key, attribute=name)
+    return clear
+
+
+# --- PIN-based encryption (key manager `encryptWithPin`) ---------------------------------------------
+PIN_SALT_LENGTH = 32
+PIN_KDF_ITERATIONS = 100_000  # mosip.kernel.crypto.hash-iteration, MOSIP's default
+
+
+def _pin_key(pin, salt):
+    """PBKDF2-HMAC-SHA512 (mosip.kernel.crypto.hash-algorithm-name) -> a 256-bit AES key."""
+    return hashlib.pbkdf2_hmac("sha512", str(pin).encode(), salt, PIN_KDF_ITERATIONS, 32)
+
+
+def decrypt_with_pin(data, pin, attribute="value"):
+    """Decrypt MOSIP's PIN format: base64(salt(32) ‖ GCM nonce(12) ‖ AES-256-GCM ciphertext ‖ tag), the key
+    PBKDF2-derived from the PIN and the salt, the salt also the GCM additional data."""
+    try:
+        blob = _b64decode_any(data)
+    except (binascii.Error, ValueError) as exc:
+        raise CredentialDecryptionError(f"protected attribute {attribute} is not base64", peer=PEER) from exc
+    if len(blob) < PIN_SALT_LENGTH + NONCE_LENGTH + TAG_LENGTH:
+        raise CredentialDecryptionError(f"protected attribute {attribute} is too short to be encrypted", peer=PEER)
+    salt, nonce = blob[:PIN_SALT_LENGTH], blob[PIN_SALT_LENGTH:PIN_SALT_LENGTH + NONCE_LENGTH]
+    try:
+        clear = AESGCM(_pin_key(pin, salt)).decrypt(nonce, blob[PIN_SALT_LENGTH + NONCE_LENGTH:], salt)
+    except InvalidTag as exc:
+        raise CredentialDecryptionError(
+            f"protected attribute {attribute} does not decrypt with the event's protectionKey", peer=PEER) from exc
+    try:
+        return clear.decode()
+    except UnicodeDecodeError as exc:
+        raise CredentialDecryptionError(f"protected attribute {attribute} is not text", peer=PEER) from exc
+
+
+def encrypt_with_pin(text, pin):
+    """Encrypt like the key manager's `encryptWithPin` (for tests and tooling); URL-safe base64."""
+    salt, nonce = os.urandom(PIN_SALT_LENGTH), os.urandom(NONCE_LENGTH)
+    sealed = AESGCM(_pin_key(pin, salt)).encrypt(nonce, text.encode(), salt)
+    return base64.urlsafe_b64encode(salt + nonce + sealed).rstrip(b"=").decode()
 
 
 # --- VER_R2 hybrid encryption ---------------------------------------------------------------------
@@ -492,7 +554,7 @@ def decrypt_ver_r2(data, private_key):
     aad, sealed = content[:AAD_LENGTH], content[AAD_LENGTH:]
     try:
         return AESGCM(aes_key).decrypt(aad[:NONCE_LENGTH], sealed, aad)
-    except Exception as exc:  # cryptography's InvalidTag
+    except InvalidTag as exc:
         raise CredentialDecryptionError("credential failed its AES-GCM integrity check", peer=PEER) from exc
 
 
@@ -710,7 +772,8 @@ class MosipClient:
     def credential_from_event(self, event: CredentialEvent):
         """Decrypt the credential of a CREDENTIAL_ISSUED event (fetching `dataShareUri` when there is one)."""
         encrypted = event.credential or self.fetch_datashare(event.data_share_uri)
-        return parse_credential(self.decrypt_credential(encrypted), event.registration_id)
+        return parse_credential(self.decrypt_credential(encrypted), event.registration_id,
+                                protection_key=event.data.get("protectionKey"))
 
     # key manager / identity repository ------------------------------------------------------------
     def uin_token(self, uin, partner_code, intermediary=None):

@@ -21,6 +21,7 @@ Configuration (all optional; `create_app(config)`):
 | `PARTNER_CERTS` | demo cert for `opencrvs-partner` | partner id -> PEM certificate (or public key) the credential is encrypted to |
 | `CREDENTIAL_VIA_DATASHARE` | False | send `dataShareUri` instead of the inline credential |
 | `CREDENTIAL_INCLUDE_UIN` | True | put the UIN in `credentialSubject` beside the VID |
+| `CREDENTIAL_PROTECTED_ATTRIBUTES` | [] | subject attributes encrypted with a one-time PIN (`protectedAttributes`, `protectionKey`) |
 | `CREDENTIAL_TYPE` | `opencrvs` | `event.data.credentialType` |
 | `DELIVERY_ATTEMPTS`, `DELIVERY_BACKOFF`, `DELIVERY_TIMEOUT` | 5, 0.2, 5.0 | WebSub delivery retries |
 | `DEFAULT_LEASE_SECONDS` | 86400 | lease when `hub.lease_seconds` is absent |

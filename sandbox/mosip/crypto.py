@@ -48,6 +48,14 @@ def encrypt_ver_r2(plaintext, public_key, thumbprint):
     return VERSION_HEADER + thumbprint[:32].ljust(32, b"\0") + wrapped + KEY_SPLITTER + aad + sealed
 
 
+def encrypt_with_pin(text, pin):
+    """The key manager's `encryptWithPin`: salt(32) ‖ GCM nonce(12) ‖ AES-256-GCM(ciphertext ‖ tag), the key
+    PBKDF2-HMAC-SHA512(pin, salt, 100000 iterations, 256 bits), the salt also the additional data."""
+    salt, nonce = os.urandom(32), os.urandom(NONCE_LENGTH)
+    key = hashlib.pbkdf2_hmac("sha512", pin.encode(), salt, 100_000, 32)
+    return urlsafe_b64(salt + nonce + AESGCM(key).encrypt(nonce, text.encode(), salt))
+
+
 def urlsafe_b64(data):
     """MOSIP's `CryptoUtil.encodeToURLSafeBase64`: URL-safe alphabet, no padding."""
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")

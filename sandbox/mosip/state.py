@@ -91,6 +91,7 @@ class MosipState:
         self.credential_via_datashare = bool(config.get("CREDENTIAL_VIA_DATASHARE", False))
         self.credential_type = config.get("CREDENTIAL_TYPE", "opencrvs")
         self.credential_include_uin = bool(config.get("CREDENTIAL_INCLUDE_UIN", True))
+        self.credential_protected = list(config.get("CREDENTIAL_PROTECTED_ATTRIBUTES", []))
         self.credential_partners = list(config.get("CREDENTIAL_PARTNERS", ["opencrvs-partner"]))
         self.tokenid = {
             "uin_salt": config.get("TOKENID_UIN_SALT", "sandbox-uin-salt-not-a-real-one"),
@@ -366,6 +367,13 @@ class MosipState:
             if isinstance(brn, str):
                 subject["birthCertificateNumber"] = brn
         issued = iso_now()
+        protection_key = ""
+        if self.credential_protected:  # the partner policy's `encrypt: true` attributes, under a one-time PIN
+            with self.lock:
+                protection_key = "".join(self.rng.choice("0123456789") for _ in range(6))
+            for name in self.credential_protected:
+                if isinstance(subject.get(name), str):
+                    subject[name] = crypto.encrypt_with_pin(subject[name], protection_key)
         credential = {
             "issuanceDate": issued, "credentialSubject": subject, "id": f"http://credential.idrepo/credentials/{self.uuid()}",
             "type": ["VerifiableCredential", "MOSIPVerifiableCredential"],
@@ -373,6 +381,8 @@ class MosipState:
                          {"sec": "https://w3id.org/security#"}],
             "issuer": f"{self.public_url}/.well-known/controller.json",
         }
+        if self.credential_protected:
+            credential["protectedAttributes"] = list(self.credential_protected)
         plain = json.dumps(credential, separators=(",", ":")).encode()
         credential["proof"] = {"type": "RsaSignature2018", "created": issued, "proofPurpose": "assertionMethod",
                                "verificationMethod": f"{self.public_url}/.well-known/public-key.json",
@@ -381,7 +391,7 @@ class MosipState:
         encrypted = crypto.urlsafe_b64(crypto.encrypt_ver_r2(plaintext, *partner))
         event_id, transaction_id = self.uuid(), self.uuid()
         data = {"proof": {"signature": crypto.detached_jws(encrypted.encode(), self.secret)},
-                "credentialType": self.credential_type, "protectionKey": "", "registrationId": wf["rid"]}
+                "credentialType": self.credential_type, "protectionKey": protection_key, "registrationId": wf["rid"]}
         if isinstance(brn, str):
             data["opencrvsBRN"] = brn
         share_uri = None

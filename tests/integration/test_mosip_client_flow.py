@@ -80,6 +80,26 @@ def test_the_credential_can_come_from_a_data_share():
         assert client.credential_from_event(event).registration_id == rid
 
 
+def test_protected_attributes_are_decrypted_with_the_events_protection_key():
+    receiver = Receiver()
+    config = {"PROCESSING_DELAY": 0, "CREDENTIAL_PROTECTED_ATTRIBUTES": ["UIN", "VID"]}
+    with live_peer(create_app, config) as peer, live_peer(lambda _: receiver.app) as sub:
+        client = m.MosipClient(peer.url, "opencrvs-partner", "opencrvs-partner-secret", timeout=3.0,
+                               partner_key=m.load_partner_key(KEY))
+        client.subscribe(TOPIC, f"{sub.url}/cb", "s")
+        wait_until(lambda: receiver.verifications)
+        rid = client.generate_rid("10001", "10004")
+        send_packet(client, rid, birth_fields())
+        event = m.parse_credential_event(receiver.wait_for("deliveries")[0]["body"])
+        pin = event.data["protectionKey"]
+        assert len(pin) == 6 and pin.isdigit()
+        credential = client.credential_from_event(event)
+        assert credential.document["protectedAttributes"] == ["UIN", "VID"]
+        assert len(credential.document["credentialSubject"]["UIN"]) > 60  # encrypted as it came
+        assert credential.uin.isdigit() and len(credential.uin) == 10 and len(credential.vid) == 16
+        assert client.identity_uin(rid) == credential.uin
+
+
 def test_a_credential_for_another_key_is_a_clear_permanent_error(world):
     client, peer, receiver, callback = world
     from cryptography.hazmat.primitives.asymmetric import rsa
