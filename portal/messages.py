@@ -106,6 +106,20 @@ MESSAGES = {
     "registration.number_taken": N_("the insurance number %(number)s is already used in openIMIS"),
     "registration.number_missing": N_("no insurance number was entered"),
     "registration.number_invalid": N_("the insurance number is not valid for openIMIS: %(problem)s"),
+
+    # a packet state inside a sentence ("ended rejected", "packet 3, processing by MOSIP"): lower case, unlike
+    # the dashboard's labels (portal/packets/views.py STATE_LABELS); one key per code of portal/packets/states.py
+    "packet.state.received": N_("received"),
+    "packet.state.packet_created": N_("packet created"),
+    "packet.state.synced": N_("sent to MOSIP"),
+    "packet.state.processing": N_("processing by MOSIP"),
+    "packet.state.uin_issued": N_("UIN issued"),
+    "packet.state.deactivation_requested": N_("deactivation requested"),
+    "packet.state.deactivated": N_("deactivated"),
+    "packet.state.notified": N_("OpenCRVS notified"),
+    "packet.state.retrying": N_("retrying"),
+    "packet.state.failed": N_("failed"),
+    "packet.state.rejected": N_("rejected"),
 }
 
 

@@ -186,6 +186,11 @@ def _send_packet(packet, attempt, event=None, uin=None):
     return event
 
 
+def _state(code):
+    """A packet state inside a message, as a nested message: a page shows its label in the reader's language."""
+    return message(f"packet.state.{code}")
+
+
 def _update_uin(packet, event):
     """The UIN a correction updates: that of the identity the record's earlier birth packet made.
 
@@ -199,9 +204,9 @@ def _update_uin(packet, event):
         raise UinUnknown(message("packet.no_uin_known"))
     if not birth.uin_token or not birth.rid:
         if birth.state in (states.REJECTED, states.FAILED):
-            raise UinUnknown(message("packet.birth_ended_without_uin", packet=birth.id, state=birth.state))
-        raise WaitingForBirth(message("packet.birth_waiting", packet=birth.id, state=birth.state), peer="portal",
-                              code="UIN_PENDING")
+            raise UinUnknown(message("packet.birth_ended_without_uin", packet=birth.id, state=_state(birth.state)))
+        raise WaitingForBirth(message("packet.birth_waiting", packet=birth.id, state=_state(birth.state)),
+                              peer="portal", code="UIN_PENDING")
     if setting("PORTAL_MOSIP_RETURN_ID") == "uin":
         return birth.uin_token, birth
     uin = mosip().identity_uin(birth.rid)

@@ -115,3 +115,17 @@ def test_counts_use_french_plural_forms(officer):
 
     assert "2 sur 2 terminés</label>" in page
     assert "2 éléments en échec seront relancés." in retried and "0 sur 2 terminé</label>" in retried
+
+
+def test_progress_badges_use_french_plural_forms(officer):
+    app, client = officer
+    first, _ = batch_of(app, ASHA)  # openIMIS unreachable: the item waits
+    second, _ = batch_of(app, ASHA, replace(ASHA, openspp_id="National ID:NP-2", birthdate=None))
+
+    first_page = client.get(f"/enrollment/batches/{first}", headers=FR).text
+    second_page = client.get(f"/enrollment/batches/{second}", headers=FR).text
+    english = client.get(f"/enrollment/batches/{second}", headers={"Accept-Language": "en"}).text
+
+    assert "Affilié : 0</span>" in first_page and "En attente : 1</span>" in first_page
+    assert "Déjà affilié : 1</span>" in second_page and "En échec : 1</span>" in second_page
+    assert "Enrolled: 0</span>" in english and "Already enrolled: 1</span>" in english

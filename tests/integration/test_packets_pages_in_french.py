@@ -3,10 +3,13 @@ and the stored columns keep the English text."""
 
 from contextlib import ExitStack
 from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
 
 from portal.extensions import db
 from portal.messages import message
-from portal.packets import pipeline
+from portal.packets import handlers, pipeline
 from portal.packets.models import Packet
 from portal.timeutil import utcnow
 from tests.integration.packets_support import open_world
@@ -117,3 +120,79 @@ def test_stuck_counts_use_plural_forms(app, client, login_as):
     assert "2 bloqués" in french and "1 bloqué<" in french
     assert "depuis plus de 30 minutes" in french
     assert "2 stuck" in english and "1 stuck" in english
+
+
+def correction_of_a_birth(app, monkeypatch, birth_state):
+    """A correction whose birth packet is in `birth_state` without a UIN; its `mosip.create_packet` step run once
+    (the correction's event names no record: the birth is found by its tracking id)."""
+    birth_id = add(app, state=birth_state)
+    with app.app_context():
+        tracking_id = db.session.get(Packet, birth_id).tracking_id
+    packet_id = add(app, topic="BIRTH_CORRECTED", process="CRVS_UPDATE", tracking_id=tracking_id)
+    monkeypatch.setattr(handlers, "_event", lambda packet: SimpleNamespace(record=None))
+    with app.app_context():
+        try:
+            handlers.create_packet({"packet_id": packet_id})
+        except handlers.WaitingForBirth:
+            pass  # the queue would retry it; the packet is already `retrying`
+    return birth_id, packet_id
+
+
+def test_a_birth_that_ended_without_a_uin_names_its_state_in_french(app, client, login_as, monkeypatch):
+    birth_id, packet_id = correction_of_a_birth(app, monkeypatch, "rejected")
+    login_as(client, "supervisor")
+
+    french, english = in_french_and_english(client, f"/packets/{packet_id}")
+
+    assert f"sa naissance (paquet {birth_id}) s&#39;est terminée sans UIN (état : rejeté)" in french
+    assert "rejected" not in french
+    assert f"its birth (packet {birth_id}) ended rejected without a UIN" in english
+    with app.app_context():
+        packet = db.session.get(Packet, packet_id)
+        assert packet.state == "failed"
+        assert packet.error_message == (f"no UIN known for this record: its birth (packet {birth_id}) ended rejected "
+                                        "without a UIN")  # as it goes back to OpenCRVS
+        assert packet.error_params["state"]["key"] == "packet.state.rejected"
+
+
+def test_a_birth_still_on_its_way_names_its_state_in_french(app, client, login_as, monkeypatch):
+    birth_id, packet_id = correction_of_a_birth(app, monkeypatch, "synced")
+    login_as(client, "supervisor")
+
+    french, english = in_french_and_english(client, f"/packets/{packet_id}")
+
+    assert f"(paquet {birth_id}, état : envoyé à MOSIP) n&#39;a pas encore d&#39;UIN" in french
+    assert "synced" not in french
+    assert f"the record&#39;s birth (packet {birth_id}, sent to MOSIP) has no UIN yet" in english
+
+
+def test_an_old_row_with_a_state_code_keeps_working(app, client, login_as):
+    """Stored before states were messages: the code is shown as it is, in the French sentence."""
+    packet_id = packet_moved_on(app, "retrying", "mosip.create_packet", None)
+    with app.app_context():
+        packet = db.session.get(Packet, packet_id)
+        packet.error_message = "no UIN known for this record: its birth (packet 7) ended failed without a UIN"
+        packet.error_key, packet.error_params = "packet.birth_ended_without_uin", {"packet": 7, "state": "failed"}
+        db.session.commit()
+    login_as(client, "supervisor")
+
+    french = client.get(f"/packets/{packet_id}", headers=FR).text
+
+    assert "sa naissance (paquet 7) s&#39;est terminée sans UIN (état : failed)" in french
+
+
+@pytest.mark.parametrize("received, issued, in_french, in_english", [
+    (1, 1, "1 événement reçu et 1 UIN délivré ou décès désactivé sur la période.",
+     "1 event received and 1 UIN issued or death deactivated in the window."),
+    (2, 0, "2 événements reçus et 0 UIN délivré ou décès désactivé sur la période.",
+     "2 events received and 0 UINs issued or deaths deactivated in the window."),
+])
+def test_the_chart_description_uses_plural_forms(app, client, login_as, received, issued, in_french, in_english):
+    for n in range(received):
+        add(app, state="uin_issued" if n < issued else "received", uin_issued_at=utcnow() if n < issued else None)
+    login_as(client, "supervisor")
+
+    french, english = in_french_and_english(client, "/packets/panels/throughput")
+
+    assert f'<desc id="chart-desc">{in_french}</desc>' in french
+    assert f'<desc id="chart-desc">{in_english}</desc>' in english

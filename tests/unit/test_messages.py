@@ -10,6 +10,7 @@ from portal import messages
 from portal.clients.errors import PermanentPeerError
 from portal.config import PROJECT_ROOT
 from portal.messages import message
+from portal.packets.states import STATES
 
 CATALOGUE = PROJECT_ROOT / "portal" / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
 
@@ -96,6 +97,16 @@ def test_an_error_raised_with_a_message_reads_as_its_english_text():
 def test_an_unknown_key_is_refused_when_writing():
     with pytest.raises(KeyError):
         message("packet.no_such_key")
+
+
+def test_every_packet_state_can_go_inside_a_message(babel_app):
+    for state in STATES:
+        assert f"packet.state.{state}" in messages.MESSAGES, state
+    stored = message("packet.birth_ended_without_uin", packet=3, state=message("packet.state.failed"))
+
+    assert stored.text == "no UIN known for this record: its birth (packet 3) ended failed without a UIN"
+    assert shown(babel_app, "fr", stored) == ("aucun UIN connu pour cet acte : sa naissance (paquet 3) s'est terminée "
+                                              "sans UIN (état : en échec)")
 
 
 def test_every_message_has_a_real_french_translation():
