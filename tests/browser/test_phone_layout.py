@@ -4,7 +4,7 @@ column name, and nothing scrolls sideways."""
 from playwright.sync_api import expect
 
 from portal.extensions import db
-from portal.packets.models import Packet
+from portal.packets.models import Packet, PacketEvent
 
 PHONE = {"width": 360, "height": 740}
 
@@ -17,7 +17,9 @@ def test_the_packet_lists_stack_on_a_phone(browser, make_live_portal):
                               state="failed", retry_from="received", process="CRVS_NEW", mosip_source="OPENCRVS",
                               tracking_id="BPHONE1", registration_number="2025BPHONE1",
                               rid="10001100010000120261124085227", error_code="RPR-WIS-000",
-                              error_message="MOSIP said no", attempts=3))
+                              error_message="MOSIP said no", attempts=3,
+                              events=[PacketEvent(step="mosip.status", state="failed", attempt=3,
+                                                  detail="MOSIP did not process the packet (status FAILED)")]))
         db.session.commit()
     context = browser.new_context(viewport=PHONE, locale="en-GB")
     page = context.new_page()
@@ -33,6 +35,13 @@ def test_the_packet_lists_stack_on_a_phone(browser, make_live_portal):
     rid = page.locator("#packets td", has_text="10001100010000120261124085227")
     label = rid.evaluate("td => getComputedStyle(td, '::before').content")
     assert label == '"RID"'
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    page.locator("#packets a", has_text="#").first.click()  # the packet's page: its timeline stacks too
+    expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
+    timeline = page.locator("#timeline table")
+    expect(timeline).to_contain_text("MOSIP did not process the packet")
+    assert timeline.evaluate("t => t.scrollWidth <= t.parentElement.clientWidth")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     context.close()
 
