@@ -3,6 +3,7 @@ createPacket, workflow instance, status, WebSub credential (inline and data shar
 
 import datetime
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -65,32 +66,29 @@ def test_a_birth_gets_a_uin_through_websub_and_a_partner_token(world):
     assert client.uin_token(credential.uin, "opencrvs-partner", intermediary="mpartner-default-auth") != token
 
 
-def test_the_credential_can_come_from_a_data_share():
+@contextmanager
+def one_credential(config):
+    """A sandbox MOSIP with `config` issues the credential of one birth: (client, rid, CREDENTIAL_ISSUED event)."""
     receiver = Receiver()
-    config = {"PROCESSING_DELAY": 0, "CREDENTIAL_VIA_DATASHARE": True}
-    with live_peer(create_app, config) as peer, live_peer(lambda _: receiver.app) as sub:
+    with live_peer(create_app, {"PROCESSING_DELAY": 0, **config}) as peer, \
+            live_peer(lambda _: receiver.app) as sub:
         client = m.MosipClient(peer.url, "opencrvs-partner", "opencrvs-partner-secret", timeout=3.0,
                                partner_key=m.load_partner_key(KEY))
         client.subscribe(TOPIC, f"{sub.url}/cb", "s")
         wait_until(lambda: receiver.verifications)
         rid = client.generate_rid("10001", "10004")
         send_packet(client, rid, birth_fields())
-        event = m.parse_credential_event(receiver.wait_for("deliveries")[0]["body"])
+        yield client, rid, m.parse_credential_event(receiver.wait_for("deliveries")[0]["body"])
+
+
+def test_the_credential_can_come_from_a_data_share():
+    with one_credential({"CREDENTIAL_VIA_DATASHARE": True}) as (client, rid, event):
         assert event.credential is None and event.data_share_uri
         assert client.credential_from_event(event).registration_id == rid
 
 
 def test_protected_attributes_are_decrypted_with_the_events_protection_key():
-    receiver = Receiver()
-    config = {"PROCESSING_DELAY": 0, "CREDENTIAL_PROTECTED_ATTRIBUTES": ["UIN", "VID"]}
-    with live_peer(create_app, config) as peer, live_peer(lambda _: receiver.app) as sub:
-        client = m.MosipClient(peer.url, "opencrvs-partner", "opencrvs-partner-secret", timeout=3.0,
-                               partner_key=m.load_partner_key(KEY))
-        client.subscribe(TOPIC, f"{sub.url}/cb", "s")
-        wait_until(lambda: receiver.verifications)
-        rid = client.generate_rid("10001", "10004")
-        send_packet(client, rid, birth_fields())
-        event = m.parse_credential_event(receiver.wait_for("deliveries")[0]["body"])
+    with one_credential({"CREDENTIAL_PROTECTED_ATTRIBUTES": ["UIN", "VID"]}) as (client, rid, event):
         pin = event.data["protectionKey"]
         assert len(pin) == 6 and pin.isdigit()
         credential = client.credential_from_event(event)
