@@ -67,7 +67,7 @@ def test_a_retry_keeps_the_peers_words_and_an_old_row_keeps_its_text(app, client
 
     assert "échec de la tentative 2, nouvel essai prévu : KER-ATH-401 &lt;token&gt; expired" in french
     assert "attempt 2 failed, will retry: KER-ATH-401 &lt;token&gt; expired" in english
-    assert "<td>stored</td>" in french
+    assert '">stored</td>' in french  # the old row's detail cell, as stored
 
 
 def test_a_failure_reason_is_french_on_the_packet_page_and_the_failures_list(app, client, login_as):
