@@ -12,7 +12,7 @@ from portal.clients import openspp
 from portal.extensions import db
 from tests.peers import live_peer
 
-SAMPLES = Path("/work/shared/specs/dci/samples")
+SAMPLES = Path(__file__).parents[1] / "fixtures" / "dci" / "samples"
 IMIS_FAST = {"MUTATION_DELAY": 0}  # the sandbox openIMIS runs mutations at once
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from portal.enrollment import dci
 
-SAMPLES = Path("/work/shared/specs/dci/samples")
+SAMPLES = Path(__file__).parents[1] / "fixtures" / "dci" / "samples"
 
 
 def official_sample():

@@ -9,7 +9,7 @@ import pytest
 from portal.clients.openspp import Identifier, Individual, individual_from_dci, individual_from_registry
 from portal.enrollment.mapping import MappingError, gender_code, pick_identification, to_insuree
 
-SAMPLES = Path("/work/shared/specs/dci/samples")
+SAMPLES = Path(__file__).parents[1] / "fixtures" / "dci" / "samples"
 TODAY = date(2025, 7, 1)
 
 

@@ -12,7 +12,7 @@ from portal.clients.openspp import (
     sort_individuals,
 )
 
-SAMPLES = Path("/work/shared/specs/dci/samples")
+SAMPLES = Path(__file__).parents[1] / "fixtures" / "dci" / "samples"
 
 # The flat object of the openIMIS wiki page (openspp-openimis.md §1.1), as the registry REST API answers.
 WIKI_SAMPLE = {
