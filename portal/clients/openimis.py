@@ -8,8 +8,17 @@ Wire facts (../shared/specs/openimis/README.md):
   `mutationLogs(clientMutationId:)` (status 0 received → 2 success, or 1 error with `error` = JSON text).
   openIMIS does not deduplicate a repeated clientMutationId (each call is one more log and one more run), so the
   `create_*` methods first look for an earlier log with the same id and do not re-send a received/successful one.
-- Inputs carry only the fields upstream openIMIS has (the reference SDL comes from a fork with extra insuree
-  fields and without `status`): see `UPSTREAM_INSUREE_FIELDS`. `jsonExt` is a JSON-encoded string; ids are ints.
+- Inputs carry only the fields both upstream openIMIS and the reference SDL (a deployment with a forked insuree
+  module: extra insuree fields, no `status`) have: see `UPSTREAM_INSUREE_FIELDS`. `jsonExt` is a JSON-encoded
+  string; ids are ints.
+- Insuree `status`/`statusReason`/`statusDate` (upstream since openimis-be-insuree_py 036a3b5e, `InsureeBase` in
+  `insuree/gql_mutations.py`) are never sent: `InsureeService.create_or_update` (`insuree/services.py`, develop
+  @ b2216940) takes `data.get('status', InsureeStatus.ACTIVE)`, so a new insuree is AC without it, and a forked
+  server like the reference one refuses the unknown field with HTTP 400.
+- `mutationLogs` are read without `jsonExt` (core migration `0025_mutationlog_json_ext`): no insuree, family or
+  policy mutation writes it upstream (openimis-be-insuree_py `insuree/gql_mutations.py`, openimis-be-policy_py
+  `policy/gql_mutations.py`; it stays null), so it cannot replace the `insurees(clientMutationId:)` /
+  `families(clientMutationId:)` look-up, and a server without that migration refuses the field.
 
 Typical use (a job handler; the caller owns the idempotency key)::
 
@@ -329,7 +338,8 @@ def insuree_input(insuree: Insuree, *, head=None, family_id=None):
     """The exact GraphQL input object for an insuree (createInsuree input or createFamily `headInsuree`).
 
     Only fields upstream openIMIS knows are emitted, never null ones; ids are ints, `dob` "YYYY-MM-DD",
-    `jsonExt` a JSON-encoded string. `status` is not sent (absent from the reference SDL; openIMIS defaults to AC).
+    `jsonExt` a JSON-encoded string. `status` is not sent: upstream defaults it to AC
+    (`InsureeService.create_or_update`) and the forked reference SDL has no such input field.
     """
     values = {
         "chfId": insuree.chf_id,

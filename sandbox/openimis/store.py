@@ -60,6 +60,12 @@ FAMILY_LENGTHS = {"address": 200, "ethnicity": 1, "confirmation_no": 12, "family
                   "confirmation_type_id": 3}
 
 
+class InsureeStatus:
+    """openimis-be-insuree_py `insuree/models.py` `InsureeStatus(models.TextChoices)`."""
+    ACTIVE, INACTIVE, DEAD = "AC", "IN", "DE"
+    ALL = (ACTIVE, INACTIVE, DEAD)
+
+
 def now_iso():
     return dt.datetime.now().isoformat(timespec="microseconds")
 
@@ -107,6 +113,7 @@ class Store:
         self.educations = {e["id"]: e for e in seed["educations"]}
         self.relations = {r["id"]: r for r in seed["relations"]}
         self.family_types = {t["code"]: t for t in seed["familyTypes"]}
+        self.status_reasons = {r["code"]: r for r in seed["insureeStatusReasons"]}  # tblInsureeStatusReason, by code
         self.locations = {loc["id"]: self._with_uuid("location", loc) for loc in seed["locations"]}
         self.products = {p["id"]: self._with_uuid("product", p) for p in seed["products"]}
         self.officers = {o["id"]: self._with_uuid("officer", o) for o in seed["officers"]}
@@ -380,9 +387,7 @@ class Store:
             existing = next((r for r in self.current_insurees() if r["uuid"].lower() == given_uuid), None)
         record = {field: None for field in INSUREE_FIELDS}  # an update is complete: unset fields become null
         record.update({k: v for k, v in data.items() if k in INSUREE_FIELDS})
-        record["status"] = data.get("status") or "AC"
-        if record["status"] not in ("AC", "IN", "DE"):
-            raise ValidationError("mutation.insuree.wrong_status")
+        record["status"], record["status_reason"] = self._insuree_status(data)
         record["uuid"] = existing["uuid"] if existing else (given_uuid or str(uuidlib.uuid4()))
         record["head"] = bool(record["head"])
         record["card_issued"] = bool(record["card_issued"])
@@ -421,6 +426,41 @@ class Store:
         if existing and record["family_id"] is None:
             record["family_id"] = existing["family_id"]
         return record
+
+    def _insuree_status(self, data):
+        """(status, status reason id) as openIMIS's `InsureeService.create_or_update` takes them, raising what it
+        raises, in its order, before the insuree number is checked (openimis-be-insuree_py develop @ b2216940,
+        `insuree/services.py`; `insuree/models.py` `InsureeStatus`, `InsureeStatusReason`):
+        - `status = data.get('status', InsureeStatus.ACTIVE)`: absent is AC; any value but AC, IN, DE (exact;
+          an explicit null or "" too) → `ValidationError(_("mutation.insuree.wrong_status"))`;
+        - IN/DE: `InsureeStatusReason.objects.get(code=data.get('status_reason'), validity_to__isnull=True)`
+          (DoesNotExist when missing or unknown); a reason whose `status_type` is another status → wrong_status;
+          with a `uuid` in the input, `Insuree.objects.get(uuid=...)` (DoesNotExist) then
+          `disable_policies_of_insuree(status_date=data['status_date'])` (KeyError when statusDate is not sent);
+        - AC with a statusReason: `Insuree(**data)` assigns the code string to the ForeignKey `status_reason`
+          and Django refuses it (ValueError "Cannot assign ...").
+        The policies' expiry that upstream moves to statusDate is not reproduced (no insuree-policy table here).
+        """
+        status = data.get("status", InsureeStatus.ACTIVE)
+        if status not in InsureeStatus.ALL:
+            raise ValidationError("mutation.insuree.wrong_status")
+        reason = data.get("status_reason")
+        if status in (InsureeStatus.INACTIVE, InsureeStatus.DEAD):
+            found = self.status_reasons.get(reason) if isinstance(reason, str) else None
+            if found is None:
+                raise DoesNotExist("InsureeStatusReason")
+            if found["statusType"] != status:
+                raise ValidationError("mutation.insuree.wrong_status")
+            if "uuid" in data:
+                if not any(r["uuid"] == data["uuid"] for r in self.insurees.values()):
+                    raise DoesNotExist("Insuree")
+                if "status_date" not in data:
+                    raise KeyError("status_date")
+            return status, found["id"]
+        if reason is not None:
+            raise ValueError(f'Cannot assign "{reason!r}": "Insuree.status_reason" must be a "InsureeStatusReason" '
+                             f'instance.')
+        return status, None
 
     def _prepare_family(self, data, head_id):
         given_uuid = (data.get("uuid") or "").lower() or None
