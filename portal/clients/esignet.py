@@ -2,9 +2,21 @@
 verified claims from the signed (maybe encrypted) userinfo.
 
 Wire facts from specs/notes/esignet.md: every URL comes from discovery (§1.1; paths differ between versions), the
-issuer must equal PORTAL_ESIGNET_ISSUER exactly (§1.2: 1.7 has `…/v1/esignet`, 1.8 the domain root), the token
-endpoint takes only private_key_jwt with a fresh `jti` (§1.4, §4 1-3), userinfo is `application/jwt` (§1.6, §4 4-5)
-signed by the ID system's key (found in the same JWKS) and has no iss/aud/exp with MOSIP IDA.
+issuer must equal PORTAL_ESIGNET_ISSUER exactly (see "Issuers" below), the token endpoint takes only
+private_key_jwt with a fresh `jti` (§1.4, §4 1-3), userinfo is `application/jwt` (§1.6, §4 4-5) signed by the ID
+system's key (found in the same JWKS) and has no iss/aud/exp with MOSIP IDA.
+
+Issuers (checked in mosip/esignet, tags v1.5.0-v1.8.0, esignet-service application-default.properties): the
+discovery document's `issuer` (`mosip.esignet.discovery.key-values`) must equal PORTAL_ESIGNET_ISSUER character for
+character, and a mismatch says which value to set. The id_token's `iss` is `mosip.esignet.discovery.issuer-id`
+(TokenServiceImpl.buildIDToken): the same value in 1.8, but `${domain.url}${server.servlet.path}` (".../v1/esignet")
+in 1.5-1.7 while their discovery says `${domain.url}`; such a deployment sets PORTAL_ESIGNET_TOKEN_ISSUER to the
+tokens' value. Nothing is normalised: every comparison is exact.
+
+Encrypted userinfo (a 5-segment JWE around the signed userinfo): MOSIP IDA encrypts with RSA-OAEP-256 + A256GCM and
+`zip: DEF` (id-authentication IdAuthSecurityManager.jwtEncrypt -> keymanager CryptomanagerServiceImpl
+.jwtRsaOaep256AesGcmEncrypt), which eSignet passes through unchanged; the mock identity system and eSignet's own
+encryption send no `zip`. DEF is accepted and inflated to at most USERINFO_MAX_BYTES; any other `zip` is refused.
 
 JOSE is done with joserfc, the JOSE library of authlib's author that authlib 1.9 itself depends on and points to
 (`authlib.jose` is deprecated there); the PKCE challenge and random tokens come from authlib.
@@ -19,6 +31,7 @@ import os
 import threading
 import time
 import uuid
+import zlib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,6 +42,7 @@ from authlib.common.security import generate_token
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import errors as jose_errors
 from joserfc import jwe, jws
+from joserfc.jwa import JWEZipModel
 from joserfc.jwk import ECKey, RSAKey, import_key
 
 from portal.clients.errors import PeerError, PermanentPeerError, TransientPeerError
@@ -43,6 +57,11 @@ JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 TOKEN_ALGS = ("RS256", "PS256")
 JWE_ALGS = ("RSA-OAEP-256", "RSA-OAEP")
 JWE_ENCS = ("A256GCM", "A192GCM", "A128GCM", "A128CBC-HS256", "A256CBC-HS512")
+JWE_ZIPS = ("DEF",)  # RFC 7518 7.3; MOSIP IDA sets it (keymanager JWTEncryptRequestDto.enableDefCompression)
+# Largest userinfo accepted, encrypted or inflated: a JWS carrying a photo of PORTAL_REGISTRATION_MAX_PHOTO_KB (512 KB
+# by default) is about 1 MB once base64 twice; the cap keeps a decompression bomb from costing more than this.
+USERINFO_MAX_BYTES = 2 * 1024 * 1024
+SERVLET_PATH = "/v1/esignet"  # eSignet's server.servlet.path
 ASSERTION_LIFETIME = 120
 TECHNICAL_CLAIMS = {"sub", "iss", "aud", "iat", "exp", "nbf", "jti"}
 # The userinfo claims the officer's form can use (issue 4); essentials must be consented, the others may be ticked.
@@ -86,8 +105,15 @@ class DiscoveryError(EsignetError, PermanentPeerError):
 
 
 class DiscoveryIssuerMismatchError(DiscoveryError):
+    """Discovery announces another issuer than PORTAL_ESIGNET_ISSUER; `announced` is the value to set, verbatim."""
+
     code = "discovery_issuer_mismatch"
     message = "eSignet announces a different issuer than the one the portal is configured with."
+
+    def __init__(self, configured=None, announced=None):
+        self.configured, self.announced = configured, announced
+        super().__init__(issuer_advice(configured, announced, "discovery")
+                         if configured is not None and announced is not None else None)
 
 
 class CallbackIssuerMismatchError(EsignetError, PermanentPeerError):
@@ -156,6 +182,10 @@ class IssuerMismatchError(TokenVerificationError):
     code = "issuer_mismatch"
     reason = "it was issued by a different identity provider"
 
+    def __init__(self, token, reason=None, *, expected=None, announced=None):
+        super().__init__(token, reason)
+        self.expected, self.announced = expected, announced
+
 
 class AudienceMismatchError(TokenVerificationError):
     code = "audience_mismatch"
@@ -209,6 +239,79 @@ class UserinfoNotSignedError(EsignetError, PermanentPeerError):
 class DecryptionError(EsignetError, PermanentPeerError):
     code = "userinfo_decryption_failed"
     message = "The encrypted verified details could not be decrypted with the portal's encryption key."
+
+
+def _issuer_difference(configured, announced):
+    """The difference an administrator may not see at a glance, in words (or "" when it is not a simple one)."""
+    if configured.rstrip("/") == announced.rstrip("/"):
+        return " (remove the trailing slash)" if configured.endswith("/") else " (add the trailing slash)"
+    if announced.startswith(configured.rstrip("/") + "/"):
+        return f" (add the path '{announced[len(configured.rstrip('/')):]}')"
+    if configured.startswith(announced.rstrip("/") + "/"):
+        return f" (remove the path '{configured[len(announced.rstrip('/')):]}')"
+    if configured.split("://", 1)[-1] == announced.split("://", 1)[-1]:
+        return f" (use {announced.split('://', 1)[0]}, not {configured.split('://', 1)[0]})"
+    return ""
+
+
+def issuer_advice(configured, announced, source="discovery"):
+    """Plain words for an issuer mismatch: what eSignet says, what the portal has, and exactly what to set."""
+    if source == "discovery":
+        setting, names, says, has = ("PORTAL_ESIGNET_ISSUER", "discovery document names", "the discovery document says",
+                                     "PORTAL_ESIGNET_ISSUER is")
+    else:
+        setting, names, says, has = ("PORTAL_ESIGNET_TOKEN_ISSUER", "identity tokens name", "the identity tokens say",
+                                     "the portal expects")
+    return (f"eSignet's {names} the issuer '{announced}', but {has} '{configured}'. "
+            f"Set {setting} to exactly '{announced}' as {says}{_issuer_difference(configured, announced)}: "
+            f"issuers are compared character for character.")
+
+
+def discovery_issuer_error(configured, document):
+    """The DiscoveryIssuerMismatchError for a discovery document whose `issuer` is not `configured` exactly, else None
+    (also for peer-health checks that fetched the document themselves)."""
+    announced = document.get("issuer") if isinstance(document, Mapping) else None
+    if announced == configured:
+        return None
+    return DiscoveryIssuerMismatchError(configured, announced if isinstance(announced, str) else None)
+
+
+class _BoundedDeflate(JWEZipModel):
+    """`zip: DEF`: raw DEFLATE (RFC 1951, as jose4j writes it for MOSIP keymanager), inflated to USERINFO_MAX_BYTES at
+    most; a truncated stream, trailing bytes or a zlib/gzip wrapper are errors."""
+
+    name = "DEF"
+    description = "DEFLATE, bounded"
+
+    def compress(self, s):
+        compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -zlib.MAX_WBITS)
+        return compressor.compress(s) + compressor.flush()
+
+    def decompress(self, s):
+        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+        try:
+            value = inflater.decompress(s, USERINFO_MAX_BYTES)
+        except zlib.error:
+            raise jose_errors.DecodeError("the DEF content is not a DEFLATE stream") from None
+        if inflater.unconsumed_tail or (not inflater.eof and len(value) >= USERINFO_MAX_BYTES):
+            raise jose_errors.ExceededSizeError(f"the DEF content inflates beyond {USERINFO_MAX_BYTES} bytes")
+        if not inflater.eof or inflater.unused_data:
+            raise jose_errors.DecodeError("the DEF content is truncated or followed by other bytes")
+        return value
+
+
+class _UserinfoJWERegistry(jwe.JWERegistry):
+    """joserfc's JWE registry with the bounded DEF and room for a userinfo with a photo (its default stops at 64 KB)."""
+
+    algorithms = {"alg": jwe.JWERegistry.algorithms["alg"], "enc": jwe.JWERegistry.algorithms["enc"],
+                  "zip": {"DEF": _BoundedDeflate()}}
+    max_ciphertext_length = USERINFO_MAX_BYTES
+
+
+class _UserinfoJWSRegistry(jws.JWSRegistry):
+    """joserfc's JWS registry with room for a userinfo with a photo (its default payload cap is 128 KB)."""
+
+    max_payload_length = USERINFO_MAX_BYTES
 
 
 # ---- keys -----------------------------------------------------------------------------------------------------------
@@ -362,10 +465,13 @@ class EsignetClient:
     """One eSignet relying party. Thread-safe; keep one per application so discovery and JWKS stay cached."""
 
     def __init__(self, issuer, client_id, private_key, *, enc_key=None, acr_values=DEFAULT_ACR_VALUES,
-                 scope=DEFAULT_SCOPE, claims=None, timeout=10.0, leeway=60, cache_seconds=3600, transport=None):
+                 scope=DEFAULT_SCOPE, claims=None, timeout=10.0, leeway=60, cache_seconds=3600, transport=None,
+                 token_issuer=None):
         if not issuer or not client_id:
             raise ConfigurationError("PORTAL_ESIGNET_ISSUER and PORTAL_ESIGNET_CLIENT_ID must be set.")
         self.issuer = issuer
+        # The id_token's `iss` when it differs from discovery's issuer (eSignet 1.5-1.7: issuer + "/v1/esignet").
+        self.token_issuer = token_issuer or None
         self.client_id = client_id
         self.key = private_key if isinstance(private_key, (RSAKey, ECKey)) else load_private_key(private_key)
         self.enc_key = None
@@ -445,9 +551,11 @@ class EsignetClient:
         required = ("issuer", "authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri")
         if not isinstance(doc, dict) or not all(isinstance(doc.get(k), str) and doc[k] for k in required):
             raise DiscoveryError()
-        if doc["issuer"] != self.issuer:
-            log.error("esignet discovery issuer mismatch configured=%s announced=%s", self.issuer, doc["issuer"])
-            raise DiscoveryIssuerMismatchError()
+        error = discovery_issuer_error(self.issuer, doc)
+        if error is not None:
+            log.error("esignet discovery issuer mismatch configured=%s announced=%s: %s", self.issuer, doc["issuer"],
+                      error)
+            raise error
         methods = doc.get("token_endpoint_auth_methods_supported")
         if methods is not None and "private_key_jwt" not in methods:
             raise DiscoveryError("eSignet does not offer private_key_jwt client authentication.")
@@ -525,8 +633,9 @@ class EsignetClient:
         if alg not in allowed_algs or alg not in TOKEN_ALGS:
             raise AlgorithmNotAllowedError(token)
         key = self._key_for(header.get("kid"), alg, token)
+        registry = (_UserinfoJWSRegistry if token == "userinfo" else jws.JWSRegistry)(algorithms=[alg])
         try:
-            payload = jws.deserialize_compact(token_value, key, algorithms=[alg]).payload
+            payload = jws.deserialize_compact(token_value, key, registry=registry).payload
         except jose_errors.BadSignatureError:
             raise BadSignatureError(token) from None
         except (jose_errors.JoseError, ValueError):
@@ -630,8 +739,9 @@ class EsignetClient:
     def _verify_id_token(self, disco, id_token, access_token, nonce):
         alg, claims = self._verify_jws(id_token, "id_token", disco.id_token_algs)
         now = time.time()
-        if claims.get("iss") != disco.issuer:
-            raise IssuerMismatchError("id_token")
+        expected = self.token_issuer or disco.issuer
+        if claims.get("iss") != expected:
+            raise self._token_issuer_mismatch(disco, expected, claims.get("iss"))
         audience = claims.get("aud")
         audiences = audience if isinstance(audience, list) else [audience]
         if self.client_id not in audiences or (len(audiences) > 1 and claims.get("azp") != self.client_id):
@@ -650,6 +760,17 @@ class EsignetClient:
         if claims.get("at_hash") and claims["at_hash"] != _at_hash(access_token, alg):
             raise AtHashMismatchError("id_token")
         return claims
+
+    def _token_issuer_mismatch(self, disco, expected, announced):
+        """The id_token (signature already verified, so it is this eSignet's) names another issuer: say what to set."""
+        if not isinstance(announced, str) or not announced:
+            return IssuerMismatchError("id_token", expected=expected)
+        advice = issuer_advice(expected, announced, "token")
+        if announced == disco.issuer + SERVLET_PATH:
+            advice += " eSignet 1.5 to 1.7 put their service path in the tokens' issuer."
+        log.error("esignet id_token issuer mismatch expected=%s announced=%s: %s", expected, announced, advice)
+        return IssuerMismatchError("id_token", f"it names the issuer '{announced}', not '{expected}'",
+                                   expected=expected, announced=announced)
 
     def _userinfo(self, disco, access_token, sub):
         response = self._request("GET", disco.userinfo_endpoint, "userinfo",
@@ -680,12 +801,18 @@ class EsignetClient:
         if self.enc_key is None:
             raise DecryptionError("eSignet sent encrypted details but PORTAL_ESIGNET_ENC_KEY is not set.")
         header = _b64json(token_value.split(".")[0]) or {}
-        if header.get("alg") not in JWE_ALGS or header.get("enc") not in JWE_ENCS:
+        zip_ = header.get("zip")
+        if header.get("alg") not in JWE_ALGS or header.get("enc") not in JWE_ENCS or (
+                "zip" in header and zip_ not in JWE_ZIPS):
+            log.warning("esignet userinfo jwe refused alg=%s enc=%s zip=%s", str(header.get("alg"))[:20],
+                        str(header.get("enc"))[:20], str(zip_)[:20])
             raise DecryptionError()
+        algorithms = [header["alg"], header["enc"]] + ([zip_] if zip_ else [])
         try:
             plaintext = jwe.decrypt_compact(token_value, self.enc_key,
-                                            algorithms=[header["alg"], header["enc"]]).plaintext
-        except (jose_errors.JoseError, ValueError):
+                                            registry=_UserinfoJWERegistry(algorithms=algorithms)).plaintext
+        except (jose_errors.JoseError, ValueError) as exc:
+            log.warning("esignet userinfo jwe not decrypted error=%s", type(exc).__name__)
             raise DecryptionError() from None
         inner = plaintext.decode("utf-8", "replace").strip()
         if inner.count(".") != 2:
@@ -703,6 +830,7 @@ def from_config(config: Mapping) -> EsignetClient:
         client_id=config.get("PORTAL_ESIGNET_CLIENT_ID"),
         private_key=key,
         enc_key=config.get("PORTAL_ESIGNET_ENC_KEY") or None,
+        token_issuer=config.get("PORTAL_ESIGNET_TOKEN_ISSUER") or None,
         acr_values=config.get("PORTAL_ESIGNET_ACR_VALUES") or DEFAULT_ACR_VALUES,
         timeout=float(config.get("PORTAL_ESIGNET_TIMEOUT", 10)),
     )

@@ -54,6 +54,14 @@ MESSAGES = {
     "login_expired": _l("This verification took too long and has expired. Please verify the identity again."),
     "access_denied": _l("The verification was cancelled at eSignet. You can try again or continue with manual entry."),
 }
+# A discovery issuer mismatch is configuration (the document comes from the configured URL): name both values and
+# the setting to change, so the officer can pass it on word for word. A token from another issuer may be an attack:
+# the officer gets the security-check message, the advice goes to the log only (portal.clients.esignet).
+ISSUER_MESSAGES = {
+    "discovery_issuer_mismatch": _l("eSignet announces the issuer “%(announced)s”, but the portal is set to "
+                                    "“%(configured)s”. An administrator must set PORTAL_ESIGNET_ISSUER to exactly "
+                                    "“%(announced)s”, as eSignet's discovery document says."),
+}
 TOKEN_CHECK_MESSAGE = _l("eSignet's answer failed a security check (%(check)s). Nothing was pre-filled; "
                          "please verify again.")
 
@@ -70,6 +78,9 @@ class CallbackError(Exception):
 def message_for(error):
     """Plain words, in the officer's language, for an eSignet failure or a callback error code."""
     code = getattr(error, "code", error)
+    announced = getattr(error, "announced", None)
+    if announced and code in ISSUER_MESSAGES:
+        return ISSUER_MESSAGES[code] % {"announced": announced, "configured": error.configured}
     if isinstance(error, esignet.TokenVerificationError):
         return TOKEN_CHECK_MESSAGE % {"check": code.replace("_", " ")}
     return MESSAGES.get(code) or MESSAGES["token_request_rejected"]

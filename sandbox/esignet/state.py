@@ -13,6 +13,7 @@ import re
 import secrets
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlencode
@@ -21,7 +22,8 @@ import httpx
 import jsonschema
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.x509.oid import NameOID
 from joserfc import jwe, jws
 from joserfc.errors import JoseError
@@ -159,6 +161,42 @@ def unsigned(payload: dict):
     return f"{header}.{b64url(json.dumps(payload).encode())}."
 
 
+def deflate(data: bytes) -> bytes:
+    """Raw DEFLATE (RFC 1951, no zlib header), what `zip: DEF` means (RFC 7516 4.1.3; jose4j's
+    DeflateRFC1951CompressionAlgorithm)."""
+    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return compressor.compress(data) + compressor.flush()
+
+
+def seal_jwe(header: dict, content: bytes, public_key) -> str:
+    """A compact JWE with RSA-OAEP-256 + A256GCM, assembled step by step as jose4j's JsonWebEncryption does it
+    (RFC 7516 5.1): random 256-bit CEK wrapped with RSA-OAEP (SHA-256, MGF1-SHA-256), 96-bit IV, AAD = the
+    base64url protected header. `content` is encrypted as given (compress it first when the header says `zip`)."""
+    protected = b64url(json.dumps(header, separators=(",", ":")).encode())
+    cek, iv = secrets.token_bytes(32), secrets.token_bytes(12)
+    wrapped = public_key.encrypt(cek, padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(),
+                                                   label=None))
+    sealed = AESGCM(cek).encrypt(iv, content, protected.encode("ascii"))
+    return ".".join((protected, b64url(wrapped), b64url(iv), b64url(sealed[:-16]), b64url(sealed[-16:])))
+
+
+def ida_jwe(signed_kyc: str, certificate) -> str:
+    """The userinfo JWE of an eSignet backed by MOSIP IDA, which eSignet hands to the relying party unchanged.
+
+    mosip/id-authentication KycServiceImpl.buildKycExchangeResponse: respType JWE -> IdAuthSecurityManager.jwtEncrypt
+    (signed KYC, partner certificate) with setEnableDefCompression(true), setIncludeCertHash(true); mosip/keymanager
+    CryptomanagerServiceImpl.jwtRsaOaep256AesGcmEncrypt builds it with jose4j: headers cty "JWT", typ "JWT",
+    alg RSA-OAEP-256, enc A256GCM, kid = base64url(SHA-256 of the certificate's DER) (CryptomanagerUtils
+    .getCertificateThumbprint), zip "DEF" (enableDefaultCompression), x5t#S256 = the same thumbprint; 12-byte IV
+    (GCM_NONCE_LENGTH); payload = the JWS signed by IDA. eSignet <= 1.8 returns it as is (OpenIdConnectServiceImpl
+    .getUserInfo); later eSignet too (UserInfoResponseHelper: a 5-segment KYC is passed through).
+    """
+    thumbprint = b64url(hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).digest())
+    header = {"cty": "JWT", "typ": "JWT", "alg": "RSA-OAEP-256", "enc": "A256GCM", "kid": thumbprint, "zip": "DEF",
+              "x5t#S256": thumbprint}
+    return seal_jwe(header, deflate(signed_kyc.encode("utf-8")), certificate.public_key())
+
+
 def ant_match(pattern, uri):
     """Spring AntPathMatcher, as eSignet matches redirect URIs: `**` any path, `*` one segment, `?` one char."""
     regex = ""
@@ -226,17 +264,29 @@ class State:
         self.lock = threading.RLock()
         self.public_url = config["PUBLIC_URL"].rstrip("/")
         style = str(config.get("ISSUER_STYLE", "1.8"))
-        self.issuer = config.get("ISSUER") or (
-            self.public_url + SERVLET_PATH if style in ("1.5", "1.6", "1.7") else self.public_url)
+        # `issuer` is what discovery (and the callback's `iss`) announce; `token_issuer` what the id/access tokens
+        # carry. eSignet 1.5-1.7 (esignet-service application-default.properties, mosip-config v1.3.0
+        # esignet-default.properties): discovery.key-values 'issuer' = ${mosip.esignet.domain.url}, while
+        # mosip.esignet.discovery.issuer-id = ${mosip.esignet.domain.url}${server.servlet.path}, which
+        # TokenServiceImpl.buildIDToken/getAccessToken put in `iss`; the oidc-ui config 'issuer' (the callback's iss,
+        # Consent.js) is the domain url. 1.8 sets issuer-id = domain url and uses it everywhere.
+        self.issuer = config.get("ISSUER") or self.public_url
+        self.token_issuer = config.get("TOKEN_ISSUER") or (
+            self.issuer + SERVLET_PATH if style in ("1.5", "1.6", "1.7") else self.issuer)
         self.signing_alg = config.get("SIGNING_ALG", "PS256")  # id_token_signed_response_alg in 1.8 properties
         self.kyc_signer = config.get("KYC_SIGNER", "idsystem")  # "idsystem": own key (IDA); "esignet": OIDC key
         self.userinfo_style = config.get("USERINFO_STYLE", "ida")  # "ida": sub + claims; "mock": + iss, aud
+        # The JWE around the userinfo JWS when the client asked for one: "ida" (MOSIP IDA through keymanager, DEF
+        # compressed) or "mock" (mock-identity-system); see userinfo().
+        self.userinfo_jwe = config.get("USERINFO_JWE", self.userinfo_style)
         self.address_style = config.get("ADDRESS_STYLE", "formatted")  # "formatted" (IDA) or "parts" (mock)
         self.address_separator = config.get("ADDRESS_SEPARATOR", " ")  # ida.idp.consented.address.value.separator
         self.http_timeout = float(config.get("HTTP_TIMEOUT", 5))
         self.oidc_key = SigningKey("sandbox-esignet OIDC_SERVICE")
         self.kyc_key = SigningKey("sandbox-esignet MOCK_AUTHENTICATION_SERVICE") if self.kyc_signer == "idsystem" else None
         self._rogue_key = None
+        self._partner_ca = None
+        self._partner_certs = {}
         self.identities = {p["individualId"]: p for p in self._identity_seed(config)}
         self.clients = self._client_seed(config)
         self.transactions = {}
@@ -637,12 +687,13 @@ class State:
         iat = int(now)
         client_id = txn.client["clientId"]
         sub = self._psut(txn)
-        access_claims = {"sub": sub, "aud": client_id, "iss": self.issuer, "exp": iat + ACCESS_TOKEN_TTL,
+        access_claims = {"sub": sub, "aud": client_id, "iss": self.token_issuer, "exp": iat + ACCESS_TOKEN_TTL,
                          "iat": iat, "client_id": client_id}
         access_token = sign(access_claims, self.oidc_key.key, self.signing_alg)
         digest = hashlib.sha256(access_token.encode("ascii")).digest()
         id_claims = {"at_hash": b64url(digest[:16]), "sub": sub, "aud": client_id, "acr": txn.acr,
-                     "auth_time": int(txn.auth_time), "iss": self.issuer, "exp": iat + ACCESS_TOKEN_TTL, "iat": iat}
+                     "auth_time": int(txn.auth_time), "iss": self.token_issuer, "exp": iat + ACCESS_TOKEN_TTL,
+                     "iat": iat}
         if txn.nonce:
             id_claims["nonce"] = txn.nonce
         id_token = self._id_token(id_claims)
@@ -700,10 +751,34 @@ class State:
         enc_key = self._client_enc_key(txn.client)
         if enc_key is None:
             return signed
+        if self.userinfo_jwe == "ida":
+            return ida_jwe(signed, self.partner_certificate(enc_key, txn.client["clientId"]))
+        # mosip/esignet-mock-services mock-identity-system AuthenticationServiceImpl.getJWE: RSA-OAEP-256, A256GCM,
+        # cty JWT, kid = the relying party's key id, no compression.
         header = {"alg": "RSA-OAEP-256", "enc": "A256GCM", "cty": "JWT"}
         if enc_key.kid:
             header["kid"] = enc_key.kid
         return jwe.encrypt_compact(header, signed, enc_key, algorithms=["RSA-OAEP-256", "A256GCM"])
+
+    def partner_certificate(self, public_key: RSAKey, common_name):
+        """The X.509 certificate IDA encrypts to (kyc-exchange metadata `partnerCertificate`): here one issued once
+        per key by a sandbox CA standing in for the partner management service."""
+        thumbprint = public_key.thumbprint()
+        with self.lock:
+            if self._partner_ca is None:
+                self._partner_ca = RSAKey.generate_key(2048)
+            cert = self._partner_certs.get(thumbprint)
+            if cert is None:
+                issuer = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sandbox-esignet PMS CA")])
+                subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+                now = datetime.datetime.now(datetime.timezone.utc)
+                cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer)
+                        .public_key(public_key.public_key).serial_number(x509.random_serial_number())
+                        .not_valid_before(now - datetime.timedelta(days=1))
+                        .not_valid_after(now + datetime.timedelta(days=365))
+                        .sign(self._partner_ca.private_key, hashes.SHA256()))
+                self._partner_certs[thumbprint] = cert
+            return cert
 
     def _client_enc_key(self, client):
         if client.get("encPublicKey"):

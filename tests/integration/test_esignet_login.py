@@ -80,7 +80,8 @@ def test_a_1_7_issuer_with_the_servlet_path_and_rs256(portal_key):
     config = {"CLIENTS": [robot.client_record(esignet.public_jwk(portal_key), "interop-portal", CALLBACK)],
               "ISSUER_STYLE": "1.7", "SIGNING_ALG": "RS256"}
     with live_peer(create_app, config) as peer:
-        identity = login(esignet.EsignetClient(f"{peer.url}/v1/esignet", "interop-portal", portal_key))
+        identity = login(esignet.EsignetClient(peer.url, "interop-portal", portal_key,
+                                               token_issuer=f"{peer.url}/v1/esignet"))
     assert identity.claims["gender"] == "Male"
 
 
