@@ -17,6 +17,14 @@ Only this module knows openSPP's wire formats. `PORTAL_OPENSPP_API` chooses the 
 Why DCI by default: it is the interoperability standard, it is authenticated, and it is the only one of
 the two that returns birthdate, sex and identifiers, which openIMIS needs. Its limits (no server-side
 name search, individuals without an id are invisible) are handled here.
+
+A DCI registry's error is shown to staff with its own code and message, whatever shape it comes in
+(`dci_error`): the SPDCI acknowledgement `{"message": {"ack_status": "ERR", "error": {code, message}}}` (OpenSPP 2
+answers every error so), `HttpErrorResponse`, openSPP 17's `{"error": {code, message}}`, openIMIS's DCI module's
+`{"header": {"status": "error", "message"}}`. A search answer the client cannot read (openIMIS's DCI module puts
+persons in `search_response[].registry_data.data[]` with `firstName`/`dob`) fails with a message naming what was
+expected and what came; it never reads as "nobody found". These messages are `StaffText`: English in logs and
+stored text, in the reader's language on a page.
 """
 
 import logging
@@ -29,9 +37,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import httpx
+from flask import current_app, has_request_context
+from flask_babel import gettext
 
 from portal.clients.errors import PermanentPeerError, TransientPeerError, error_for_status
 from portal.clients.jwtutil import jwt_expiry
+from portal.messages import N_
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +51,30 @@ DCI_REG_TYPE = "SPP:RegistryType:Individual"  # spp_dci_api_server REG_TYPE_CHOI
 REGISTRY_NOT_FOUND = "Record is not present in the database."
 REGISTRY_NO_MATCH = "The specified criteria did not match any records."
 SORTS = ("name", "-name", "registration_date", "-registration_date")
+SEARCH_ERROR = N_("openSPP answered the search with error %(code)s: %(message)s")
+SEARCH_ERROR_HTTP = N_("openSPP answered the search with error %(code)s (HTTP %(status)s): %(message)s")
+SEARCH_REFUSED = N_("openSPP refused the search (HTTP %(status)s): %(message)s")
+SEARCH_REFUSED_BARE = N_("openSPP refused the search (HTTP %(status)s)")
+SEARCH_FAILED = N_("openSPP answered the search with an error: %(message)s")
+SEARCH_REJECTED = N_("openSPP rejected the search: %(code)s %(message)s")
+SEARCH_SHAPE = N_("openSPP's search answer is in a shape the portal does not read: expected %(expected)s, "
+                  "found %(found)s")
+
+
+class StaffText:
+    """A client message staff read: English where it is logged or stored (outside a request), in the reader's
+    language on a page (inside a request, Flask-Babel). A peer's own words are parameters, inserted as they are."""
+
+    def __init__(self, template, **params):
+        self.template, self.params = template, params
+
+    def __str__(self):
+        if has_request_context() and "babel" in current_app.extensions:
+            return gettext(self.template, **self.params)
+        return self.template % self.params
+
+    def __repr__(self):
+        return f"StaffText({self.template % self.params!r})"
 
 
 @dataclass(frozen=True)
@@ -224,6 +259,62 @@ def individual_from_dci(record, source="dci"):
     )
 
 
+def dci_error(data):
+    """(code or None, message) when `data` is an error answer in a shape DCI registries use, else None.
+
+    - SPDCI acknowledgement (`components/responses/Response`: `message.ack_status` ACK|NACK|ERR, `error{code,
+      message}`): OpenSPP 2 `spp_dci_server` answers every error so, with the HTTP status of the error
+      (`middleware/signature.py` DCIHTTPException, `models/fastapi_endpoint_dci.py` DCIErrorResponseMiddleware:
+      code `err.<status>` for a plain FastAPI error), and with HTTP 200 from its callback routes
+      (`routers/callbacks.py` AckResponse);
+    - `HttpErrorResponse` `{"errors": [{code, message}]}` (SPDCI 401/403/500);
+    - openSPP 17 `spp_dci_api_server` `{"error": {code, message}}`, and OAuth's `{"error", "error_description"}`;
+    - openIMIS `api_dci` `{"header": {"status": "error", "message"}, "errors"}` (`views/person_viewset.py`
+      sync_search);
+    - FastAPI's `{"detail": ...}`."""
+    if not isinstance(data, Mapping):
+        return None
+    message = data.get("message")
+    if isinstance(message, Mapping) and message.get("ack_status") in ("ERR", "NACK"):
+        error = message.get("error") if isinstance(message.get("error"), Mapping) else {}
+        return _code(error.get("code")), text(error.get("message")) or f"ack_status {message['ack_status']}"
+    errors = data.get("errors")
+    if isinstance(errors, list) and errors and all(isinstance(e, Mapping) for e in errors):
+        return _code(errors[0].get("code")), "; ".join(filter(None, (text(e.get("message")) for e in errors)))
+    error = data.get("error")
+    if isinstance(error, Mapping):
+        return _code(error.get("code")), text(error.get("message")) or ""
+    if isinstance(error, str):
+        return None, text(data.get("error_description")) or error
+    header = data.get("header")
+    if isinstance(header, Mapping) and header.get("status") == "error":
+        return None, text(header.get("message")) or "error"
+    if "detail" in data and "header" not in data:
+        detail = data["detail"]
+        return None, detail if isinstance(detail, str) else str(detail)[:300]
+    return None
+
+
+def _code(value):
+    return None if value is None or value == "" else str(value)
+
+
+def _keys(value, path):
+    """What came instead of what the client reads: the keys of an object (never its values: they may be a
+    person's), or the JSON type of anything else."""
+    if isinstance(value, Mapping):
+        keys = sorted(str(k)[:40] for k in value)
+        shown = ", ".join(keys[:12]) + (", …" if len(keys) > 12 else "")
+        return f"{path} {{{shown}}}"
+    kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(value), "a number")
+    return f"{path} as {kind}"
+
+
+def _shape_error(expected, found):
+    return PermanentPeerError(StaffText(SEARCH_SHAPE, expected=expected, found=found), peer=PEER,
+                              code="shape.unknown")
+
+
 def sort_individuals(items, sort):
     if sort not in SORTS:
         sort = "name"
@@ -349,7 +440,7 @@ class _BaseClient(ABC):
                 status, cause = response.status_code, None
                 error = None
                 if status >= 500 or status in (408, 425, 429):
-                    error = error_for_status(PEER, status, f"openSPP answered HTTP {status}")
+                    error = error_for_status(PEER, status, self._failure_text(op, response))
             duration_ms = round((time.perf_counter() - started) * 1000, 1)
             log.info("openspp call", extra={"peer": PEER, "api": self.api, "op": op, "status": status,
                                             "attempt": attempt, "duration_ms": duration_ms})
@@ -367,6 +458,10 @@ class _BaseClient(ABC):
         except ValueError:
             raise PermanentPeerError(f"openSPP sent a {what} that is not JSON", peer=PEER,
                                      status=response.status_code) from None
+
+    def _failure_text(self, op, response):
+        """The message of a transient HTTP failure (5xx, 408, 425, 429)."""
+        return f"openSPP answered HTTP {response.status_code}"
 
 
 class RegistryClient(_BaseClient):
@@ -500,18 +595,52 @@ class DciClient(_BaseClient):
     @staticmethod
     def _oauth_error(response):
         try:
-            data = response.json()
+            error = dci_error(response.json())
         except ValueError:
             return None
-        if isinstance(data, dict):
-            if isinstance(data.get("error"), dict):
-                return data["error"].get("message")
-            return data.get("error_description") or data.get("error")
-        return None
+        if error is None:
+            return None
+        code, message = error
+        return f"{code} {message}" if code and not code.isdigit() else message
+
+    @staticmethod
+    def _error_of(response):
+        """dci_error() of the answer; a code that only repeats the HTTP status (openSPP 17's) is dropped."""
+        try:
+            error = dci_error(response.json())
+        except ValueError:
+            return None
+        if error and error[0] == str(response.status_code):
+            return None, error[1]
+        return error
+
+    def _failure_text(self, op, response):
+        error = self._error_of(response) if op == "search" else None
+        if error and error[0]:
+            return StaffText(SEARCH_ERROR_HTTP, code=error[0], status=response.status_code, message=error[1])
+        if error:
+            return StaffText(SEARCH_REFUSED, status=response.status_code, message=error[1])
+        return super()._failure_text(op, response)
+
+    def _refusal(self, response):
+        """The error of a search answered with an HTTP status other than 200."""
+        error, status = self._error_of(response), response.status_code
+        if error and error[0]:
+            said = StaffText(SEARCH_ERROR_HTTP, code=error[0], status=status, message=error[1])
+        elif error:
+            said = StaffText(SEARCH_REFUSED, status=status, message=error[1])
+        else:
+            said = StaffText(SEARCH_REFUSED_BARE, status=status)
+        return PermanentPeerError(said, peer=PEER, status=status, code=error[0] if error else None)
 
     # -- search --------------------------------------------------------------------------------
 
     def envelope(self, query_type, query, page_number=None):
+        """The sync search request: the SPDCI registry-core (and social registry) `/registry/sync/search` body,
+        checked against those documents by tests/unit/test_openspp_dci_search_request_follows_the_spdci_openapi.py.
+        openSPP 17's own deviations stay (notes openspp-openimis.md §1.2): it accepts only `reg_type`
+        "SPP:RegistryType:Individual" and `query_type` "predicate", lists everyone for the predicate `[]`, and
+        ignores `pagination`; all are valid values of the standard's open types. No `signature` is sent."""
         now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         criteria = {"version": "1.0.0", "reg_type": DCI_REG_TYPE, "query_type": query_type, "query": query}
         if page_number is not None:
@@ -538,35 +667,55 @@ class DciClient(_BaseClient):
             response = self._request("search", "POST", self.search_url, json=body,
                                      headers={"Authorization": f"Bearer {token}"})
         if response.status_code != 200:
-            detail = self._oauth_error(response)
-            message = f"openSPP refused the DCI search (HTTP {response.status_code})"
-            raise PermanentPeerError(f"{message}: {detail}" if detail else message, peer=PEER,
-                                     status=response.status_code)
-        data = self._json(response, "search answer")
-        try:
-            header, message = data["header"], data.get("message") or {}
-            items = message.get("search_response") or []
-        except (KeyError, TypeError, AttributeError):
-            raise PermanentPeerError("openSPP's search answer is not a DCI envelope", peer=PEER) from None
+            raise self._refusal(response)
+        return self._read_answer(self._json(response, "search answer"))
+
+    @staticmethod
+    def _read_answer(data):
+        """(records, pagination or None) from a sync search answer; PermanentPeerError for an error answer or
+        for any shape other than the DCI envelope `{header, message: {search_response: [{data: {reg_records}}]}}`
+        (registry-core `SearchResponse`; openSPP 17 `spp_dci_api_server` answers it without pagination)."""
+        error = dci_error(data)
+        if error is not None:
+            code, said = error
+            template = SEARCH_ERROR if code else SEARCH_FAILED
+            raise PermanentPeerError(StaffText(template, code=code, message=said), peer=PEER, code=code)
+        if not isinstance(data, dict):
+            raise _shape_error("{header, message}", _keys(data, "the answer"))
+        header, message = data.get("header"), data.get("message")
+        if isinstance(message, dict) and "ack_status" in message:  # ACK: an asynchronous answer will follow
+            raise _shape_error("message.search_response[]", f"message.ack_status {str(message['ack_status'])[:20]}")
+        if not isinstance(header, dict) or not isinstance(message, dict):
+            raise _shape_error("{header, message}", _keys(data, "the answer"))
         if header.get("status") == "rjct":
-            raise PermanentPeerError(f"openSPP rejected the search: {header.get('status_reason_code') or ''} "
-                                     f"{header.get('status_reason_message') or ''}".strip(), peer=PEER,
-                                     code=header.get("status_reason_code"))
+            code = _code(header.get("status_reason_code"))
+            raise PermanentPeerError(StaffText(SEARCH_REJECTED, code=code or "",
+                                               message=text(header.get("status_reason_message")) or ""),
+                                     peer=PEER, code=code)
+        items = message.get("search_response")
+        if not isinstance(items, list):
+            raise _shape_error("message.search_response[]", _keys(message, "message"))
         records, pagination = [], None
-        for item in items:
+        for n, item in enumerate(items):
+            where = f"message.search_response[{n}]"
             if not isinstance(item, dict):
-                raise PermanentPeerError("openSPP's search answer has a malformed item", peer=PEER)
+                raise _shape_error(f"{where} as an object", _keys(item, where))
             if item.get("status") == "rjct":
-                raise PermanentPeerError(f"openSPP rejected the search: {item.get('status_reason_code') or ''} "
-                                         f"{item.get('status_reason_message') or ''}".strip(), peer=PEER,
-                                         code=item.get("status_reason_code"))
-            data_part = item.get("data") if isinstance(item.get("data"), dict) else {}
-            rows = data_part.get("reg_records") or []
-            for row in rows:
+                code = _code(item.get("status_reason_code"))
+                raise PermanentPeerError(StaffText(SEARCH_REJECTED, code=code or "",
+                                                   message=text(item.get("status_reason_message")) or ""),
+                                         peer=PEER, code=code)
+            data_part = item.get("data")
+            if not isinstance(data_part, dict) or not isinstance(data_part.get("reg_records"), list):
+                raise _shape_error(f"{where}.data.reg_records[]", _keys(item, where))
+            for m, row in enumerate(data_part["reg_records"]):
+                if not isinstance(row, dict) or "identifier" not in row:
+                    raise _shape_error(f"{where}.data.reg_records[{m}].identifier",
+                                       _keys(row, f"{where}.data.reg_records[{m}]"))
                 try:
                     records.append(individual_from_dci(row))
                 except ValueError:
-                    continue  # openSPP never sends a person without an identifier; skip rather than fail
+                    continue  # an identifier list without a usable value: openSPP 17 skips such people too
             if isinstance(item.get("pagination"), dict):
                 pagination = item["pagination"]
         return records, pagination

@@ -12,10 +12,10 @@ Errors, most general first (every one also gets a log line in api.py):
 - transport problems (not JSON, not an object, no message_id, unusable sender, encrypted message, a bad
   beneficiary list, a bad plain body) → HTTP 400 `HttpErrorResponse` `{"errors":[{"code":"err.…","message"}]}`
   with the spec's Error codes (`err.request.bad`, `err.sender_id.invalid`, `err.encryption.invalid`);
-- header problems → HTTP 400 callback envelope, `header.status` "rjct" and `status_reason_code` from
-  MsgHeaderStatusReasonCode (`rjct.version.invalid`, `rjct.message_ts.invalid`, `rjct.action.invalid`,
-  `rjct.action.not_supported`, `rjct.total_count.invalid`, `rjct.total_count.limit_exceeded`; a reused
-  message_id with another body is 409 `rjct.message_id.duplicate`);
+- header problems → HTTP 400 callback envelope (the header only for a status query), `header.status` "rjct"
+  and `status_reason_code` from MsgHeaderStatusReasonCode (`rjct.version.invalid`, `rjct.message_ts.invalid`,
+  `rjct.action.invalid`, `rjct.action.not_supported`, `rjct.total_count.invalid`,
+  `rjct.total_count.limit_exceeded`; a reused message_id with another body is 409 `rjct.message_id.duplicate`);
 - a bad beneficiary → that item "rjct" in `enrolled_response` (`rjct.reference_id.invalid`,
   `rjct.reference_id.duplicate`, or a message naming the field: missing, wrong type, bad date); when every
   item is rejected the header says `rjct.errors.too_many`.
@@ -41,6 +41,7 @@ DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\
 DATE_OR_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
 PLAIN_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_REFERENCE = 200
+MAX_TRANSACTION_ID = 99  # IBR and registry-core `TransactionId` / `correlation_id`: maxLength 99 (answers echo them)
 
 
 class HttpError(Exception):
@@ -162,8 +163,7 @@ def parse_enrollment(body, sender_name, max_records):
     """The envelope's beneficiaries, each parsed or with its problem; raises HttpError or Rejected."""
     message_id, sender_id = check_header(body, sender_name, ENROLL_ACTIONS)
     header, message = body["header"], body["message"]
-    if "transaction_id" not in message or not isinstance(message["transaction_id"], str):
-        raise HttpError(400, "err.request.bad", "message.transaction_id is required (a string)")
+    _check_transaction_id(message)
     if "enrolled_updates" in message:
         container, path = message["enrolled_updates"], "message.enrolled_updates"
     elif "receipt_information" in message:
@@ -199,11 +199,27 @@ def parse_enrollment(body, sender_name, max_records):
     return Message("envelope", message_id, sender_id, message["transaction_id"], header, parsed)
 
 
+def _check_transaction_id(message):
+    value = message.get("transaction_id")
+    if not isinstance(value, str) or len(value) > MAX_TRANSACTION_ID:
+        raise HttpError(400, "err.request.bad",
+                        f"message.transaction_id is required (a string of at most {MAX_TRANSACTION_ID} characters)")
+
+
 def _person(entry):
-    """The person object of a beneficiary: IBR `member.demographic_info.person`, a `person`, or the entry."""
+    """The person object of a beneficiary, and where it sits:
+    - `member.demographic_info.person`: the IBR document's Beneficiary example and its official sample
+      (`ibr_processflow1req.json`);
+    - `member.demographic_info` itself a Person (`@type` "Person", identifier[], name, sex, birth_date): the SPDCI
+      IBR mock-up compliance schema (spdci/IBR-Mockup-Compliance `test/features/support/helpers/helpers.js`
+      `regRecordsSchema`, copied to tests/fixtures/dci/);
+    - a `person` beside the reference_id, or the entry itself."""
     member = entry.get("member")
-    if isinstance(member, dict) and isinstance(member.get("demographic_info"), dict):
-        return member["demographic_info"].get("person"), "member.demographic_info.person"
+    if isinstance(member, dict) and "demographic_info" in member:
+        info = member["demographic_info"]
+        if isinstance(info, dict) and "person" in info:
+            return info["person"], "member.demographic_info.person"
+        return info, "member.demographic_info"
     if "person" in entry:
         return entry.get("person"), "person"
     return entry, ""
@@ -400,12 +416,16 @@ def callback_header(header, *, our_id, action, status, reason_code=None, reason_
 def rejection(body, exc, our_id, action):
     header = body.get("header") if isinstance(body.get("header"), dict) else {}
     message = body.get("message") if isinstance(body.get("message"), dict) else {}
-    transaction_id = message.get("transaction_id") if isinstance(message.get("transaction_id"), str) else ""
-    return {
-        "header": callback_header(header, our_id=our_id, action=action, status="rjct", reason_code=exc.reason_code,
-                                  reason_message=str(exc)),
-        "message": {"transaction_id": transaction_id, "correlation_id": "", "enrolled_response": []},
-    }
+    transaction_id = message.get("transaction_id")
+    if not isinstance(transaction_id, str) or len(transaction_id) > MAX_TRANSACTION_ID:
+        transaction_id = ""
+    answer = {"header": callback_header(header, our_id=our_id, action=action, status="rjct",
+                                        reason_code=exc.reason_code, reason_message=str(exc))}
+    if action != "txn-on-status":
+        # A refused status query has no TxnStatusResponse to give (it needs `txnstatus_response`); the IBR
+        # document's `/registry/sync/txn/status` answer requires only the header.
+        answer["message"] = {"transaction_id": transaction_id, "correlation_id": "", "enrolled_response": []}
+    return answer
 
 
 STATUS_OF_ITEM = {"waiting": "pdng", "family_created": "pdng", "done": "succ", "failed": "rjct",
@@ -446,8 +466,7 @@ def parse_txn_status(body, sender_name):
     """(message_id, transaction_id, attribute_type, attribute_value, reference_id) or HttpError / Rejected."""
     check_header(body, sender_name, TXN_STATUS_ACTIONS)
     message = body["message"]
-    if not isinstance(message.get("transaction_id"), str):
-        raise HttpError(400, "err.request.bad", "message.transaction_id is required (a string)")
+    _check_transaction_id(message)
     request = message.get("txnstatus_request")
     if not isinstance(request, dict):
         raise HttpError(400, "err.request.bad", "message.txnstatus_request is required and must be an object")
@@ -463,8 +482,9 @@ def parse_txn_status(body, sender_name):
         if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
             raise HttpError(400, "err.request.bad", "attribute_value must be a non-empty array of reference ids")
     elif attribute_type in ("transaction_id", "correlation_id"):
-        if not isinstance(value, str) or not value:
-            raise HttpError(400, "err.request.bad", f"attribute_value must be the {attribute_type} (a string)")
+        if not isinstance(value, str) or not value or len(value) > MAX_TRANSACTION_ID:
+            raise HttpError(400, "err.request.bad", f"attribute_value must be the {attribute_type} (a string of at "
+                                                    f"most {MAX_TRANSACTION_ID} characters)")
     else:
         raise HttpError(400, "err.request.bad",
                         "message.txnstatus_request.attribute_type must be transaction_id, reference_id_list or "

@@ -8,7 +8,7 @@ from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 
 from portal.auth.decorators import role_required
-from portal.clients.errors import PeerError
+from portal.clients.errors import PeerError, TransientPeerError
 from portal.enrollment import batches, bp
 from portal.enrollment.forms import PAGE_SIZES, EnrollForm, SearchForm, SupplyForm
 from portal.enrollment.models import EnrollmentBatch, EnrollmentItem, Selection
@@ -53,7 +53,15 @@ def _search(state):
         return client.search(**_find_kwargs(state), page=state["page"], page_size=state["size"], sort=sort), None
     except PeerError as exc:
         log.warning("openspp search failed", extra={"error": type(exc).__name__, "peer_status": exc.status})
-        return None, str(exc)
+        return None, _search_failure(exc)
+
+
+def _search_failure(exc):
+    """What staff read: an outage is "could not be reached"; a registry's refusal or an answer we cannot read is
+    not an outage, and says so with the registry's own code and words."""
+    if isinstance(exc, TransientPeerError):
+        return _("openSPP could not be reached: %(error)s", error=str(exc))
+    return _("openSPP could not answer this search: %(error)s", error=str(exc))
 
 
 def _results_context(form, state, page, error):
@@ -123,7 +131,7 @@ def update_selection():
             abort(400)
     except PeerError as exc:
         db.session.rollback()
-        flash(_("openSPP could not be reached: %(error)s", error=str(exc)), "error")
+        flash(_search_failure(exc), "error")
     db.session.commit()
     if request.form.get("next") == "review":
         return htmx_redirect(url_for("enrollment.review"))

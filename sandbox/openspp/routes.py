@@ -16,6 +16,20 @@
    without "Bearer " yields 500 too (the controller calls `.replace` on the 401 response object).
    Sandbox extensions, off by default: `DCI_QUERY_TYPES` may add "idtype-value" and `DCI_PAGINATION`
    pages results as OpenSPP 2's spp_dci_server does (page_size default 20, `pagination` in each item).
+3. Other real DCI servers' answers, off by default (so the portal's client is tested against them):
+   - `DCI_ERROR_STYLE="openspp2"`: every error of the search route is an SPDCI ERR acknowledgement with the
+     error's HTTP status, as OpenSPP 2's `spp_dci_server` answers (OpenSPP/OpenSPP2 @4d76d366
+     `middleware/signature.py` DCIHTTPException, verify_bearer_token's `err.auth.*` codes; @4da8e30e
+     `models/fastapi_endpoint_dci.py` DCIErrorResponseMiddleware turns a plain error into code `err.<status>`;
+     @0944b7ff `routers/search.py` search_registry's 500 "Internal server error processing search request").
+   - `DCI_REQUIRE_SIGNATURE=True`: an envelope without `signature` is refused 401 `err.signature.missing`
+     "Missing signature in envelope", as OpenSPP 2's `verify_dci_signature` does unless the system parameter
+     `dci.allow_unsigned_requests` is "true" (default "false"); it implies `DCI_ERROR_STYLE="openspp2"`.
+   - `DCI_ANSWER_SHAPE="openimis"`: a search is answered the way openIMIS's own DCI module answers it
+     (openimis/openimis-be-api_dci_py @92e65df0 `serializers/person_serializer.py`
+     DCISearchResponseSerializer.create_response: header status "success", one `search_response` item with
+     `registry_data.data[]`; persons as @baa53f9e `converters/person_converter.py` individual_to_dci_person:
+     `@type`, `id`, `firstName`, `lastName`, `dob`, `gender` "Male"/"Female"/"Other", `phone`, `email`).
 """
 
 import json
@@ -142,8 +156,25 @@ def odoo_json(body, status):
                     content_type="application/json; charset=utf-8")
 
 
-def dci_error(code, message):
+def dci_error(code, message, err_code=None):
+    """An error of the DCI routes: openSPP 17's `{"error": {code, message}}`, or OpenSPP 2's ERR acknowledgement
+    (DCIHTTPException's body: `err_code`, else DCIErrorResponseMiddleware's `err.<status>`)."""
+    if state().dci_error_style == "openspp2":
+        return odoo_json({"message": {
+            "ack_status": "ERR",
+            "timestamp": datetime.now(timezone.utc).isoformat(),
+            "correlation_id": str(uuid.uuid4()),
+            "error": {"code": err_code or f"err.{code}", "message": message},
+        }}, code)
     return odoo_json({"error": {"code": code, "message": message}}, code)
+
+
+def dci_crash():
+    """A crash of the search route: Odoo's HTML 500 page, or OpenSPP 2's HTTPException 500 (routers/search.py
+    search_registry) turned into an ERR acknowledgement by its middleware."""
+    if state().dci_error_style == "openspp2":
+        return dci_error(500, "Internal server error processing search request")
+    return odoo_crash()
 
 
 def odoo_crash():
@@ -205,11 +236,16 @@ def token():
 @bp.post("/registry/sync/search")
 def sync_search():
     auth = request.headers.get("Authorization") or ""
+    openspp2 = state().dci_error_style == "openspp2"
     if not auth.startswith("Bearer "):
+        if openspp2:  # OpenSPP 2 middleware/signature.py verify_bearer_token
+            return dci_error(401, "Invalid authorization format. Expected: Bearer <token>", "err.auth.invalid_format")
         return odoo_crash()
     access_token = auth.replace("Bearer ", "").replace("\\n", "")
     verified, payload = state().signer.decode(access_token, state().clock.now())
     if not verified:
+        if openspp2:  # verify_bearer_token, a token not among `dci.api_tokens`
+            return dci_error(401, "Invalid Bearer token", "err.auth.invalid_token")
         return dci_error(401, "Invalid Access Token.")
     status, error_body = check_db(payload.get("db_name"))
     if error_body:
@@ -219,7 +255,9 @@ def sync_search():
     if error:
         return dci_error(400, error)
     if not isinstance(data, dict):
-        return odoo_crash()
+        return dci_crash()
+    if state().dci_require_signature and data.get("signature") in (None, "", "unsigned-stub"):
+        return dci_error(401, "Missing signature in envelope", "err.signature.missing")
     header = data.get("header", "")
     problem = check_content(header, "header", ["message_id", "message_ts", "action", "sender_id", "total_count"])
     if problem:
@@ -229,27 +267,68 @@ def sync_search():
     if problem:
         return dci_error(400, problem)
     if not isinstance(header, dict) or not isinstance(message, dict):
-        return odoo_crash()
+        return dci_crash()
     search_requests = message["search_request"]
     if not isinstance(search_requests, list):
-        return odoo_crash()
+        return dci_crash()
 
     now_iso = datetime.now(timezone.utc).isoformat()
     responses = []
     for item in search_requests:
         outcome = search_item(item, now_iso)
         if outcome == "crash":
-            return odoo_crash()
+            return dci_crash()
         if outcome == "stop":
             break
         if outcome is not None:
             responses.append(outcome)
+    if state().dci_answer_shape == "openimis":
+        return odoo_json(openimis_answer(header, message, responses), 200)
     body = {
         "header": {"message_id": header["message_id"], "message_ts": now_iso, "action": "search", "status": "succ"},
         "message": {"transaction_id": message.get("transaction_id"), "correlation_id": str(uuid.uuid4()),
                     "search_response": responses},
     }
     return odoo_json(body, 200)
+
+
+def openimis_answer(header, message, responses):
+    """The search answer in openIMIS api_dci's shape (DCISearchResponseSerializer.create_response @92e65df0):
+    one item, for the first search_request only, with the persons under `registry_data.data`."""
+    now = datetime.now(timezone.utc).replace(tzinfo=None).isoformat() + "Z"
+    requests = message["search_request"]
+    first = requests[0] if requests and isinstance(requests[0], dict) else {}
+    persons = [openimis_person(state().registry.get(r["_id"]))
+               for response in responses[:1] for r in response["data"]["reg_records"]][:100]
+    return {
+        "signature": "",
+        "header": {"version": "1.0.0", "message_id": f"response-{header['message_id']}", "message_ts": now,
+                   "action": "on-search", "sender_id": header.get("receiver_id", "openimis"), "sender_uri": "",
+                   "receiver_id": header["sender_id"], "total_count": len(persons),
+                   "is_msg_encrypted": header.get("is_msg_encrypted", False), "meta": {}, "status": "success"},
+        "message": {"transaction_id": message.get("transaction_id"), "search_response": [{
+            "reference_id": first.get("reference_id", ""), "timestamp": now, "status": "succ",
+            "status_reason_code": "succ", "status_reason_message": "Success", "registry_data": {"data": persons},
+        }]},
+    }
+
+
+def openimis_person(record):
+    """openIMIS PersonConverter.individual_to_dci_person (@baa53f9e): the Individual as a flat "DCI Person"."""
+    person = {"@type": "Person", "id": f"openimis:individual:{uuid.uuid5(uuid.NAMESPACE_OID, str(record['id']))}"}
+    if record["given_name"]:
+        person["firstName"] = record["given_name"]
+    if record["family_name"]:
+        person["lastName"] = record["family_name"]
+    if record["birthdate"]:
+        person["dob"] = record["birthdate"].isoformat()
+    if record["gender"]:
+        person["gender"] = {"M": "Male", "F": "Female"}.get(record["gender"][:1].upper(), "Other")
+    if record["phones"]:
+        person["phone"] = record["phones"][0]["phone_no"]
+    if record["email"]:
+        person["email"] = record["email"]
+    return person
 
 
 def search_item(item, now_iso):
@@ -326,6 +405,8 @@ def run_query(query_type, query):
 
 def dci_record(record):
     """spp_dci_api_server get_dci_individual_registry_data: unset Odoo values are False, birthDate "False"."""
+    if state().dci_answer_shape == "openimis":
+        return {"_id": record["id"]}  # openimis_answer() builds the person from the registry record
     return {
         "identifier": [{"name": i["id_type"], "identifier": i["value"]} for i in record["reg_ids"]],
         "birthDate": str(record["birthdate"]) if record["birthdate"] else "False",
@@ -372,4 +453,7 @@ def sandbox_facts():
         g2p_quirks=state().g2p_quirks,
         dci_query_types=state().query_types,
         dci_pagination=state().dci_pagination,
+        dci_error_style=state().dci_error_style,
+        dci_require_signature=state().dci_require_signature,
+        dci_answer_shape=state().dci_answer_shape,
     )

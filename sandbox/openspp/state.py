@@ -134,6 +134,16 @@ class OpenSppState:
         self.g2p_quirks = bool(config.get("G2P_QUIRKS", True))
         self.query_types = list(config.get("DCI_QUERY_TYPES", ["predicate"]))
         self.dci_pagination = bool(config.get("DCI_PAGINATION", False))
+        # Other real DCI servers (routes.py docstring §3): OpenSPP 2's ERR acknowledgements and signature check,
+        # openIMIS api_dci's answer shape.
+        self.dci_require_signature = bool(config.get("DCI_REQUIRE_SIGNATURE", False))  # an OpenSPP 2 check
+        default_style = "openspp2" if self.dci_require_signature else "openspp17"
+        self.dci_error_style = config.get("DCI_ERROR_STYLE", default_style)
+        self.dci_answer_shape = config.get("DCI_ANSWER_SHAPE", "openspp17")
+        if self.dci_error_style not in ("openspp17", "openspp2"):
+            raise ValueError("DCI_ERROR_STYLE must be openspp17 or openspp2")
+        if self.dci_answer_shape not in ("openspp17", "openimis"):
+            raise ValueError("DCI_ANSWER_SHAPE must be openspp17 or openimis")
         self.clock = Clock()
         self.signer = Signer()
         self.registry = Registry(int(config.get("SEED_SIZE", seed.DEFAULT_SIZE)), int(config.get("SEED", 5)))

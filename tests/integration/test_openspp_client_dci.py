@@ -168,3 +168,23 @@ def test_server_pagination_and_idtype_value_are_used_when_offered():
         found = client.search(openspp_id="National ID:NP-1990011503")
         assert [p.birthdate.isoformat() for p in found.items] == ["1990-01-15"]
         assert seed.PLANTED["same_name"] == (16, 17)
+
+
+def test_a_registrys_err_acknowledgement_is_shown_with_its_code_and_message():
+    """OpenSPP 2 refuses an unsigned envelope with an ERR acknowledgement (spp_dci_server verify_dci_signature)."""
+    with live_peer(create_app, {"DCI_REQUIRE_SIGNATURE": True}) as peer:
+        with pytest.raises(PermanentPeerError) as raised:
+            client_for(peer).search()
+    assert str(raised.value) == ("openSPP answered the search with error err.signature.missing (HTTP 401): "
+                                 "Missing signature in envelope")
+    assert (raised.value.status, raised.value.code) == (401, "err.signature.missing")
+
+
+@pytest.mark.parametrize("call", [lambda c: c.search(), lambda c: c.get("National ID:NP-1984031201")],
+                         ids=["list", "by-id"])
+def test_an_answer_in_openimis_shape_fails_loudly_instead_of_finding_nobody(call):
+    """openIMIS's DCI module answers `search_response[].registry_data.data[]` (api_dci create_response)."""
+    with live_peer(create_app, {"DCI_ANSWER_SHAPE": "openimis"}) as peer:
+        with pytest.raises(PermanentPeerError, match=r"expected message\.search_response\[0\]\.data\.reg_records"
+                                                     r"\[\], found message\.search_response\[0\] \{.*registry_data"):
+            call(client_for(peer))

@@ -189,3 +189,54 @@ def test_pagination_and_idtype_value_extensions():
         "message"]["search_response"][0]
     assert [r["birthDate"] for r in item["data"]["reg_records"]] == ["1990-01-15"]
     assert seed.PLANTED["same_name"][0] == 16
+
+
+def other_server(config):
+    client = create_app(config).test_client()
+    token = client.post("/oauth2/client/token", json=CREDENTIALS).json["access_token"]
+    return client, {"Authorization": f"Bearer {token}"}
+
+
+def test_openspp2_refuses_an_unsigned_envelope_with_an_err_acknowledgement():
+    """spp_dci_server verify_dci_signature + DCIHTTPException: 401, SPDCI `Response` with ack_status ERR."""
+    client, headers = other_server({"DCI_REQUIRE_SIGNATURE": True})
+    for unsigned in (envelope(), {**envelope(), "signature": ""}, {**envelope(), "signature": "unsigned-stub"}):
+        response = client.post("/registry/sync/search", json=unsigned, headers=headers)
+        assert response.status_code == 401
+        ack = response.json["message"]
+        assert set(ack) == {"ack_status", "timestamp", "correlation_id", "error"} and ack["ack_status"] == "ERR"
+        assert ack["error"] == {"code": "err.signature.missing", "message": "Missing signature in envelope"}
+    signed = client.post("/registry/sync/search", json={**envelope(), "signature": "Signature: namespace=..."},
+                         headers=headers)
+    assert signed.status_code == 200  # the sandbox checks that a signature is there, not the signature itself
+
+
+@pytest.mark.parametrize("body, headers, status, error", [
+    ({"message": {}}, None, 400, {"code": "err.400", "message": "header is required."}),
+    (envelope({"reg_type": "SPP:RegistryType:Individual", "query_type": "predicate", "query": [
+        {"expression1": {"attribute_name": "UIN", "operator": "eq", "attribute_value": "1"}}]}), None, 500,
+     {"code": "err.500", "message": "Internal server error processing search request"}),
+    (envelope(), {}, 401,
+     {"code": "err.auth.invalid_format", "message": "Invalid authorization format. Expected: Bearer <token>"}),
+    (envelope(), {"Authorization": "Bearer abc.def.ghi"}, 401,
+     {"code": "err.auth.invalid_token", "message": "Invalid Bearer token"}),
+], ids=["plain-400", "crash", "no-bearer", "bad-bearer"])
+def test_openspp2_error_style_answers_every_error_with_an_err_acknowledgement(body, headers, status, error):
+    """DCIErrorResponseMiddleware (a plain error: code `err.<status>`), verify_bearer_token's DCIHTTPExceptions."""
+    client, bearer = other_server({"DCI_ERROR_STYLE": "openspp2"})
+    response = client.post("/registry/sync/search", json=body, headers=bearer if headers is None else headers)
+    assert response.status_code == status
+    assert response.json["message"]["ack_status"] == "ERR" and response.json["message"]["error"] == error
+
+
+def test_openimis_answer_shape():
+    """openIMIS api_dci create_response (@92e65df0) with individual_to_dci_person (@baa53f9e)."""
+    client, headers = other_server({"DCI_ANSWER_SHAPE": "openimis"})
+    answer = client.post("/registry/sync/search", json=envelope(), headers=headers).json
+    assert answer["header"]["status"] == "success" and answer["header"]["action"] == "on-search"
+    [item] = answer["message"]["search_response"]
+    assert item["status"] == "succ" and "data" not in item
+    persons = item["registry_data"]["data"]
+    assert len(persons) == 100 and answer["header"]["total_count"] == 100
+    assert set(persons[0]) <= {"@type", "id", "firstName", "lastName", "dob", "gender", "phone", "email"}
+    assert {"Male", "Female"} <= {p["gender"] for p in persons if "gender" in p} <= {"Male", "Female", "Other"}
