@@ -9,7 +9,12 @@ Only this module knows OpenCRVS's wire format (specs/notes/crvs-mosip.md §6):
   GETs `callback?mode=subscribe&challenge=…&topic=…` and reads `{"challenge"}` back; `GET {webhooks}`
   lists this system's subscriptions (OpenCRVS does not deduplicate, so we list before subscribing).
 * OpenCRVS 1.x (`generation="v1"`): the country config's MOSIP mediator, `POST /mosip-openhim-mediator`
-  with a `nationalId`-scoped bearer token and `{BRN, MOSIP_PSUT_TOKEN_ID, MOSIP_AID}`.
+  with a `nationalId`-scoped bearer token and `{BRN, MOSIP_PSUT_TOKEN_ID, MOSIP_AID}`: a birth only. Its
+  handler (opencrvs/opencrvs-mosip `src/api/mosip-openhim-mediator/handler.ts` `mosipMediatorHandler`, read at
+  develop @da9f85bd) reads nothing but `BRN` (no DRN, no error field), writes the token on the Patient and the
+  AID on the Task whose birth registration number is that BRN, and throws (HTTP 500) when there is none. So a
+  death or an error is never sent there (`OutcomeNotSent`: OpenCRVS 1.x has no way to take it; OpenCRVS's own
+  1.x integration sends neither back either), and a 500 is the handler refusing this BRN, not an outage.
 * OpenCRVS 1.9 (`generation="v1.9"`): the events API (tRPC over HTTP, superjson): `POST
   {gateway}/events/event.actions.register.accept?batch=1` `{"0": {"json": {transactionId, eventId,
   actionId, registrationNumber, declaration: {"child.nid": …}}}}`; a failure is `register.reject` then
@@ -73,6 +78,12 @@ class Outcome:
     @property
     def failed(self) -> bool:
         return bool(self.error_code or self.error_message)
+
+
+class OutcomeNotSent(PermanentPeerError):
+    """This OpenCRVS has no way to take this outcome, so nothing was sent; the message says why (for the packet).
+
+    Not a failure of the record: its pipeline is done, and there is nowhere in OpenCRVS to put the result."""
 
 
 class TokenRejected(Exception):
@@ -211,10 +222,13 @@ class OpenCrvsClient:
     # -- the outcome back to OpenCRVS ---------------------------------------------------------------------
 
     def send_outcome(self, outcome: Outcome) -> None:
-        """Send the UIN token / deactivation / error the way the configured generation expects."""
+        """Send the UIN token / deactivation / error the way the configured generation expects; raises
+        `OutcomeNotSent`, without calling OpenCRVS, for what that generation has no way to take (1.x: deaths
+        and errors)."""
         if self.generation == "v1":
             self.notify_mediator(_mediator_body(outcome))
-        elif outcome.failed:
+            return
+        if outcome.failed:
             self.reject_registration(outcome)
         else:
             self.confirm_registration(outcome)
@@ -222,6 +236,14 @@ class OpenCrvsClient:
     def notify_mediator(self, body: Mapping) -> None:
         """OpenCRVS 1.x: POST to the country config's `/mosip-openhim-mediator`."""
         response = self._authorized("notify_mediator", "POST", self.mediator_url, json=dict(body))
+        if response.status_code == 500:
+            # Hapi's answer to an Error the handler threw: no birth in OpenCRVS has this BRN (Patient or Task
+            # not found) or its FHIR store failed. The same body will not fare better: a clear failure, which a
+            # supervisor may retry. A proxy or OpenHIM in front that cannot reach it answers 502/503/504.
+            raise PermanentPeerError(
+                "OpenCRVS's country config answered HTTP 500 to the MOSIP result: its mosipMediatorHandler found no "
+                "birth with this BRN (or could not update it); not retried", peer=PEER, status=500,
+                code="OPENCRVS_MEDIATOR_THREW")
         _raise_for_status("notify_mediator", response)
 
     def confirm_registration(self, outcome: Outcome) -> None:
@@ -352,18 +374,24 @@ def from_config(config: Mapping) -> OpenCrvsClient:
 
 
 def _mediator_body(outcome: Outcome) -> dict:
-    """The country config's `IMosipPayload` `{BRN, MOSIP_PSUT_TOKEN_ID?, MOSIP_AID?}`. The real handler reads
-    only births; deaths carry `DRN` (+ `COMMENT`) and failures `MOSIP_ERROR`, which it ignores."""
-    number_key = "BRN" if outcome.kind == "birth" else "DRN"
-    body = {number_key: outcome.registration_number}
+    """The country config's `IMosipPayload` `{BRN, MOSIP_PSUT_TOKEN_ID, MOSIP_AID?}` for a birth, or
+    `OutcomeNotSent` for what `mosipMediatorHandler` cannot take (see the module docstring)."""
+    if outcome.kind != "birth":
+        raise OutcomeNotSent(
+            "OpenCRVS 1.x cannot take a death's outcome: its country config's mosipMediatorHandler reads only a "
+            "birth's BRN (a death's number makes it throw); nothing was sent", peer=PEER, code="OPENCRVS_V1_NO_DEATHS")
+    if outcome.failed:
+        raise OutcomeNotSent(
+            "OpenCRVS 1.x cannot take MOSIP's error: its country config's mosipMediatorHandler has no error field; "
+            "nothing was sent", peer=PEER, code="OPENCRVS_V1_NO_ERRORS")
+    if not (outcome.registration_number and outcome.uin_token):
+        raise OutcomeNotSent(
+            "OpenCRVS 1.x needs the birth registration number and the UIN token: its country config's "
+            "mosipMediatorHandler has nothing to write without them; nothing was sent", peer=PEER,
+            code="OPENCRVS_V1_NOTHING_TO_SEND")
+    body = {"BRN": outcome.registration_number, "MOSIP_PSUT_TOKEN_ID": outcome.uin_token}
     if outcome.mosip_aid:
         body["MOSIP_AID"] = outcome.mosip_aid
-    if outcome.failed:
-        body["MOSIP_ERROR"] = {"code": outcome.error_code, "message": outcome.error_message}
-    elif outcome.kind == "birth" and outcome.uin_token:
-        body["MOSIP_PSUT_TOKEN_ID"] = outcome.uin_token
-    if outcome.comment:
-        body["COMMENT"] = outcome.comment
     return body
 
 

@@ -37,7 +37,6 @@ SUPPORTED_TOPICS = BIRTH_TOPICS + DEATH_TOPICS
 # alphanumerics, so these are the extra safe characters.
 _URI_COMPONENT_SAFE = "!*'()"
 _SIGNATURE_HEADER = re.compile(r"^\s*sha256=([0-9A-Fa-f]{64})\s*$")
-_MOSIP_DATE = re.compile(r"^\d{4}/\d{2}/\d{2}$")
 
 
 class IntakeError(ValueError):
@@ -198,11 +197,17 @@ def parse_interop_registration(payload: bytes | str | Mapping, claims: Mapping) 
 
     `claims` are those of the already verified JWT: `eventId`/`actionId` (older tokens: `recordId`) name
     the OpenCRVS record and its pending register action, so the same call twice gives the same `event_id`.
+
+    What is required is what OpenCRVS's own mosip-api requires (opencrvs/mosip @dfa03cd9
+    `packages/mosip-api/src/index.ts`: the route has no body schema; `routes/event-registration.ts`
+    `registrationEventHandler` reads `requestFields.birthCertificateNumber` or `.deathCertificateNumber`): a
+    `requestFields` object with exactly one of those numbers (mosip-api would do nothing with neither, and make
+    two packets with both), and something naming the record (`trackingId`, or the token's event id). The other
+    fields go to MOSIP as OpenCRVS sent them (mosip-api forwards them unchecked): a field MOSIP's ID schema
+    needs and lacks is MOSIP's to refuse, and that refusal goes back to OpenCRVS as the record's error.
     """
     body, text = _json_object(payload)
-    tracking_id = body.get("trackingId")
-    if not isinstance(tracking_id, str) or not tracking_id:
-        raise IntakeError(422, "'trackingId' is missing")
+    tracking_id = _string(body.get("trackingId"))
     raw_fields = body.get("requestFields")
     if not isinstance(raw_fields, Mapping):
         raise IntakeError(422, "'requestFields' is missing or not an object")
@@ -219,13 +224,10 @@ def parse_interop_registration(payload: bytes | str | Mapping, claims: Mapping) 
         fields[str(key)] = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
     # OpenCRVS's mosip-api drops the death number from the packet (`postDeathRecord`); the birth one stays.
     fields.pop("deathCertificateNumber", None)
-    for required in ("fullName", "dateOfBirth", "gender"):
-        if not fields.get(required):
-            raise IntakeError(422, f"'requestFields.{required}' is missing")
-    if not _MOSIP_DATE.match(fields["dateOfBirth"]):
-        raise IntakeError(422, "'requestFields.dateOfBirth' is not YYYY/MM/DD")
 
     opencrvs_event_id = _string(claims.get("eventId")) or _string(claims.get("recordId"))
+    if not (tracking_id or opencrvs_event_id):
+        raise IntakeError(422, "'trackingId' is missing and the token names no event")
     topic = "BIRTH_REGISTERED" if kind == "birth" else "DEATH_REGISTERED"
     _check_lengths(event_id=f"{topic}:{opencrvs_event_id or tracking_id}", tracking_id=tracking_id,
                    registration_number=str(birth_number or death_number), opencrvs_event_id=opencrvs_event_id,

@@ -155,27 +155,37 @@ def register(app, state):
 
     @app.post("/mosip-openhim-mediator")
     def mosip_mediator():
-        # opencrvs-countryconfig `mosipMediatorHandler`: a `nationalId`-scoped token, then
-        # {BRN, MOSIP_PSUT_TOKEN_ID?, MOSIP_AID?}. DRN and MOSIP_ERROR are the portal's additions for
-        # deaths and failures (the real handler has no error channel; see the report).
+        # What OpenCRVS 1.x's country config does here: opencrvs/opencrvs-mosip (develop @da9f85bd)
+        # `src/api/mosip-openhim-mediator/handler.ts` `mosipMediatorHandler`, behind the server's default JWT
+        # auth (`src/index.ts` `server.auth.default('jwt')`): `hasScope(token, 'nationalId')` else 401; the
+        # body is `IMosipPayload {BRN, MOSIP_PSUT_TOKEN_ID?, MOSIP_AID?}` and nothing else is read (no DRN,
+        # no error). `processPSUT(token, BRN)` finds the Patient by `identifier=BRN` and needs its
+        # BIRTH_REGISTRATION_NUMBER identifier to be that BRN; `processAID(aid, BRN)` the same with the Task's
+        # `…/birth-registration-number`. Either one not found throws ("Person/Task cannot be found"), and Hapi
+        # answers a thrown Error with a masked 500; a death's number is never a birth's, so any death body
+        # with a token or an AID throws. Nothing to do: 200 with an empty body.
         claims, refusal = bearer_claims()
         if refusal:
             return refusal
         if "nationalId" not in (claims.get("scope") or []):
             return boom(401, "Unauthorized", "Unauthorized")
         body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            return boom(400, "Bad Request", "Invalid request payload input")
-        number = body.get("BRN") or body.get("DRN")
-        record = state.record_by_number(number)
-        if record is not None:
-            with state.lock:
-                for key in ("MOSIP_PSUT_TOKEN_ID", "MOSIP_AID"):
-                    if body.get(key):
-                        record["identifiers"][key] = body[key]
+        if body is None:
+            # Hapi refuses a body that is not JSON; `null` is JSON, and `payload.MOSIP_PSUT_TOKEN_ID` throws.
+            if request.get_data() and request.get_data().strip() != b"null":
+                return boom(400, "Bad Request", "Invalid request payload JSON format")
+            return _mediator_threw(state, body, claims, "TypeError: payload is null")
+        payload = body if isinstance(body, dict) else {}  # a JSON string/array/number has no such keys
+        record = state.birth_record_by_number(payload.get("BRN"))
+        for key, missing in (("MOSIP_PSUT_TOKEN_ID", "Person cannot be found"), ("MOSIP_AID", "Task cannot be found")):
+            if payload.get(key):  # JavaScript truthiness of a string: not empty
+                if record is None:
+                    return _mediator_threw(state, body, claims, missing)
+                with state.lock:
+                    record["identifiers"][key] = payload[key]
         state.note_received({"route": "mosip-openhim-mediator", "kind": "mediator", "body": body,
                              "record_id": record["record_id"] if record else None, "matched": record is not None,
-                             "client_id": claims.get("sub")})
+                             "client_id": claims.get("sub"), "status": 200})
         return "", 200
 
     # -- events service (OpenCRVS 1.9, tRPC over HTTP with superjson) ----------------------------------
@@ -244,7 +254,9 @@ def register(app, state):
 
     @app.post("/_sandbox/emit")
     def emit():
-        """Send new records (or a named sample) the way the configured OpenCRVS generation would."""
+        """Send new records (or a named sample) the way the configured OpenCRVS generation would. For v1.9,
+        `request_fields` (a list of names) keeps only those `requestFields`, as a country config that sends
+        fewer does (mosip-api requires only the certificate number)."""
         body = request.get_json(silent=True) or {}
         kind = body.get("kind", "birth")
         sample = body.get("sample")
@@ -261,13 +273,16 @@ def register(app, state):
         url = body.get("url") or state.config.get("INTEROP_URL")
         if generation == "v1.9" and not url:
             return jsonify(error="v1.9 needs 'url' (the portal's /api/opencrvs/registration) or INTEROP_URL"), 400
+        keep = body.get("request_fields")
+        if keep is not None and not (isinstance(keep, list) and all(isinstance(k, str) for k in keep)):
+            return jsonify(error="request_fields must be a list of field names"), 400
         made = bundles_for_emit(state, kind, count, sample, body.get("national_ids"), bool(body.get("with_aid")))
 
         def send():
             out = []
             for bundle, facts in made:
                 if generation == "v1.9":
-                    out.append(_interop_call(state, url, facts))
+                    out.append(_interop_call(state, url, facts, keep))
                 else:
                     out.extend(state.dispatch(topic, bundle))
             return out
@@ -330,18 +345,28 @@ def register(app, state):
 _SAFE = "!*'()"  # encodeURIComponent's unreserved punctuation
 
 
-def _interop_call(state, url, facts):
+def _mediator_threw(state, body, claims, error):
+    """The country config's handler threw: recorded, then Hapi's masked 500 (the reason stays server-side)."""
+    state.note_received({"route": "mosip-openhim-mediator", "kind": "mediator", "body": body, "record_id": None,
+                         "matched": False, "client_id": claims.get("sub"), "status": 500, "error": error})
+    return boom(500, "Internal Server Error", "An internal server error occurred")
+
+
+def _interop_call(state, url, facts, keep=None):
     """What the OpenCRVS 1.9 country config does on a register action: open the action, POST the
-    `MosipInteropPayload` with the record's token to the interop layer (here: the portal)."""
+    `MosipInteropPayload` with the record's token to the interop layer (here: the portal); with `keep`, only
+    those `requestFields`."""
     event_id, action_id = state.open_register_action(facts)
     token = state.record_token(event_id, action_id)
     with state.lock:
         state.records[facts["record_id"]].update(event_id=event_id, action_id=action_id)
     call = {"at": iso_now(), "url": url, "record_id": facts["record_id"], "event_id": event_id,
             "action_id": action_id, "status": None, "error": None}
+    payload = bundles.interop_payload(facts)
+    if keep is not None:
+        payload["requestFields"] = {k: v for k, v in payload["requestFields"].items() if k in keep}
     try:
-        response = state.http.post(url, json=bundles.interop_payload(facts),
-                                   headers={"Authorization": f"Bearer {token}"})
+        response = state.http.post(url, json=payload, headers={"Authorization": f"Bearer {token}"})
         call["status"] = response.status_code
     except httpx.HTTPError as exc:
         call["error"] = f"{type(exc).__name__}: {exc}"

@@ -145,6 +145,12 @@ class State:
         with self.lock:
             return next((r for r in self.records.values() if number and r.get("registration_number") == number), None)
 
+    def birth_record_by_number(self, number):
+        """The birth whose Patient and Task carry `number` as their birth registration number (what the country
+        config's mediator looks up in Hearth); a death's number names no birth."""
+        record = self.record_by_number(number) if isinstance(number, str) else None
+        return record if record is not None and record.get("kind") == "birth" else None
+
     def note_received(self, entry):
         entry = {"at": iso_now(), **entry}
         with self.lock:

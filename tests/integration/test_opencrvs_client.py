@@ -92,19 +92,6 @@ def test_v1_birth_outcome_reaches_the_country_config_mediator(peer):
                                          "MOSIP_PSUT_TOKEN_ID": "257803821990055124230310596669133515"}
 
 
-def test_v1_error_and_death_outcomes(peer):
-    client = client_for(peer)
-
-    client.send_outcome(opencrvs.Outcome(kind="birth", registration_number="2025BAAAAAA", error_code="REJECTED",
-                                         error_message="Packet rejected by MOSIP"))
-    client.send_outcome(opencrvs.Outcome(kind="death", registration_number="2025DAAAAAA",
-                                         comment="NID deactivated"))
-
-    first, second = (r["body"] for r in received(peer))
-    assert first == {"BRN": "2025BAAAAAA", "MOSIP_ERROR": {"code": "REJECTED", "message": "Packet rejected by MOSIP"}}
-    assert second == {"DRN": "2025DAAAAAA", "COMMENT": "NID deactivated"}
-
-
 def test_v19_confirmation_without_the_action_ids_is_permanent(peer):
     client = client_for(peer, PORTAL_OPENCRVS_GENERATION="v1.9")
 
