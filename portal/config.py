@@ -111,6 +111,8 @@ def load_config(env=None):
         "PORTAL_PEER_TIMEOUT_SECONDS": env_int(env, "PORTAL_PEER_TIMEOUT_SECONDS", 3, minimum=1),
         # eSignet
         "PORTAL_ESIGNET_ISSUER": s("PORTAL_ESIGNET_ISSUER", SANDBOX["esignet"]),  # eSignet 1.8: the domain root
+        # eSignet 1.5-1.7 sign tokens with their service path as `iss` while discovery names the domain
+        "PORTAL_ESIGNET_TOKEN_ISSUER": env.get("PORTAL_ESIGNET_TOKEN_ISSUER") or None,
         "PORTAL_ESIGNET_CLIENT_ID": s("PORTAL_ESIGNET_CLIENT_ID", "interop-portal"),
         "PORTAL_ESIGNET_PRIVATE_KEY": env.get("PORTAL_ESIGNET_PRIVATE_KEY"),
         "PORTAL_ESIGNET_ENC_KEY": env.get("PORTAL_ESIGNET_ENC_KEY"),
@@ -178,10 +180,18 @@ def load_config(env=None):
         "PORTAL_MOSIP_PROCESS_BIRTH": env.get("PORTAL_MOSIP_PROCESS_BIRTH") or "CRVS_NEW",
         "PORTAL_MOSIP_PROCESS_DEATH": env.get("PORTAL_MOSIP_PROCESS_DEATH") or "CRVS_DEATH",
         "PORTAL_MOSIP_PROCESS_CORRECTION": env.get("PORTAL_MOSIP_PROCESS_CORRECTION") or "CRVS_UPDATE",
-        "PORTAL_MOSIP_SOURCE": env.get("PORTAL_MOSIP_SOURCE") or "OPENCRVS",
+        # A stock MOSIP v1.3.0 (mosip-config application-default.properties) writes and reads CRVS_NEW and
+        # CRVS_DEATH packets only from source CRVS1 (`provider.packetwriter.crvs1`, `packetmanager.default.priority`)
+        # and routes them (`registration-processor-camel-routes-{infant-crvs_new,crvs_death}-default.xml`).
+        # CRVS_UPDATE is registered nowhere: corrections need the MOSIP lines of the README's MOSIP section.
+        "PORTAL_MOSIP_SOURCE": env.get("PORTAL_MOSIP_SOURCE") or "CRVS1",
         "PORTAL_MOSIP_RID_MODE": env_choice(env, "PORTAL_MOSIP_RID_MODE", ("remote", "local")),
         "PORTAL_MOSIP_DEATH_MODE": env_choice(env, "PORTAL_MOSIP_DEATH_MODE", ("packet", "idrepo")),
-        "PORTAL_MOSIP_RETURN_ID": env_choice(env, "PORTAL_MOSIP_RETURN_ID", ("token", "vid", "uin")),
+        # What a birth's `child.nid` / MOSIP_PSUT_TOKEN_ID carries back. Unset: what OpenCRVS's own integration
+        # sends for PORTAL_OPENCRVS_GENERATION: v1 the partner UIN token (mosip/mosip-opencrvs
+        # ReceiveCredentialService), v1.9 the credential's VID (opencrvs/mosip websub-credential-issued.ts).
+        "PORTAL_MOSIP_RETURN_ID": env_choice(env, "PORTAL_MOSIP_RETURN_ID", tuple(dict.fromkeys((
+            "vid" if env.get("PORTAL_OPENCRVS_GENERATION") == "v1.9" else "token", "token", "vid", "uin")))),
         "PORTAL_MOSIP_TOKEN_PARTNER": env.get("PORTAL_MOSIP_TOKEN_PARTNER"),
         "PORTAL_MOSIP_TOKEN_INTERMEDIARY": env.get("PORTAL_MOSIP_TOKEN_INTERMEDIARY"),
         "PORTAL_MOSIP_WEBSUB_LEASE_SECONDS": env_int(env, "PORTAL_MOSIP_WEBSUB_LEASE_SECONDS", 86400, minimum=60),

@@ -77,6 +77,11 @@ MESSAGES = {
     "packet.deactivated_in_idrepo": N_("UIN deactivated in the identity repository"),
     "packet.error_sent": N_("the error was sent back to OpenCRVS"),
     "packet.outcome_sent": N_("OpenCRVS has the outcome"),
+    "packet.outcome_not_sent": N_("nothing sent to OpenCRVS: %(reason)s"),
+    "packet.by_websub_via": N_("WebSub credential, found by %(by)s"),
+    "packet.matched_by.registration_number": N_("the registration number"),
+    "packet.matched_by.opencrvs_id": N_("the OpenCRVS id"),
+    "packet.matched_by.uin": N_("its UIN, after it had come for no known packet"),
 
     # enrollment: item reasons (portal/enrollment/); `mapping.<field>.<code>` keys name the field to supply
     "mapping.family_name.missing": N_("family name missing in openSPP"),

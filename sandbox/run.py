@@ -9,6 +9,8 @@ from pathlib import Path
 
 from werkzeug.serving import make_server
 
+from sandbox.mosip.state import CORRECTIONS_DEPLOYMENT
+
 # peer name -> default port; the portal's demo defaults point at these.
 PEERS = {
     "esignet": 8101,
@@ -27,6 +29,10 @@ def build_app(name, config=None):
     module = importlib.import_module(f"sandbox.{name}")
     return module.create_app(config)
 
+
+# What the demo's peers are started with beyond their defaults: the demo MOSIP is a stock v1.3.0 plus the lines
+# the README tells a deployment to add for corrections.
+DEMO_CONFIG = {"mosip": {"MOSIP_PROPERTIES": CORRECTIONS_DEPLOYMENT}}
 
 # Peers that keep their data in a file when run for the demo, so it survives a restart.
 DATA_DIR = Path(__file__).resolve().parent.parent / "instance" / "sandbox"
@@ -53,7 +59,7 @@ def main():
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     servers = []
     for name in args.only or PEERS:
-        servers.append(serve(name, args.host, PEERS[name], persist=True))
+        servers.append(serve(name, args.host, PEERS[name], DEMO_CONFIG.get(name), persist=True))
         print(f"sandbox {name:9} {public_url(name, args.host)}", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -10,7 +10,34 @@ Wire facts and their sources: `specs/notes/crvs-mosip.md` (§1 createPacket, §2
   (`RPR-WIS-001`) means an earlier attempt went through, so it counts as success (the call is idempotent);
 * the workflow manager reads only the first cookie, so `Authorization` is always the first (and only) one;
 * a wrong client secret answers HTTP 500 (Keycloak's 401 is not caught): a permanent credential error;
-* the WebSub hub answers an authorization failure with HTTP 500 `hub.mode=denied`: permanent, not transient.
+* the WebSub hub answers an authorization failure with HTTP 500 `hub.mode=denied`: permanent, not transient;
+* a refused status search lists the specific code first, then `RPR-RGS-015`: the specific one is the error code;
+* `KER-PUT-006` (no packet writer for the source/process) and `RPR-WIS-000` name the portal setting and the MOSIP
+  properties to change (README, "Connecting the portal to a real MOSIP").
+
+Every request, checked against the MOSIP code that reads it and the stock configuration (mosip/mosip-config tag
+`v1.3.0` = 2cc684ab; "cfg" = its `*-default.properties`). Every authenticated call sends `Cookie:
+Authorization=<token>` (the first and only cookie) and a `requesttime` `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'` in UTC;
+an `id`/`version` "not checked" is sent as shown but no MOSIP code reads it. Refs read: mosip/registration
+v1.3.0 (7359e3d0), mosip/mosip-openid-bridge v1.3.0 (63f7dbf1), mosip/commons v1.3.0 (c2f25dff),
+mosip/admin-services v1.3.0 (f60cee34), mosip/keymanager v1.3.0 (8b673afe), mosip/websub v1.3.0 (b8751dd9),
+mosip/packet-manager release-1.3.x (1a56485a, no v1.3.0 tag), mosip/id-repository release-1.3.x (aaa960c3, no
+v1.3.0 tag).
+
+| request | id | version | method | content type | auth (roles in stock cfg) | requesttime rule | source file |
+|---|---|---|---|---|---|---|---|
+| auth `/v1/authmanager/authenticate/clientidsecretkey` | `mosip.io.clientId.pwd` (not checked) | `1.0` (not checked) | POST | application/json | none; answers `Set-Cookie: Authorization=` | a `LocalDateTime` (Jackson) | mosip-openid-bridge `kernel/kernel-auth-service/.../controller/AuthController.java` `clientIdSecretKey` (`@Valid RequestWrapper<ClientSecret>`: only `request` is `@NotNull`); commons `kernel-core/.../http/RequestWrapper.java` |
+| RID `/v1/ridgenerator/generate/rid/{centre}/{machine}` | none | none | GET | none | cookie; REGISTRATION_PROCESSOR, RESIDENT (kernel-default `mosip.role.kernel.getgenerateridcenteridmachineid`) | none | commons `kernel/kernel-ridgenerator-service/.../controller/RidGeneratorController.java` |
+| ID schema `/v1/syncdata/latestidschema[?schemaVersion=]` | none | none | GET | none | cookie; incl. REGISTRATION_PROCESSOR, RESIDENT (syncdata-default `mosip.role.admin.syncdata.getlatestidschema`) | none | admin-services `admin/kernel-syncdata-service/.../controller/SyncDataController.java` `getLatestPublishedIdSchema` |
+| createPacket `/commons/v1/packetmanager/createPacket` | `mosip.registration.packet.writer` (not checked) | `v1` (not checked) | PUT | application/json (`consumes`) | cookie; REGISTRATION_PROCESSOR, ONLINE_REGISTRATION_CLIENT (packet-manager-default `mosip.role.commons-packet.putcreatepacket`) | a `LocalDateTime` | packet-manager `commons-packet-service/.../controller/PacketWriterController.java` `createPacket`; `PacketWriter.getProvider`, `PacketHelper.isSourceAndProcessPresent` (KER-PUT-006) |
+| workflow `/registrationprocessor/v1/workflowmanager/workflowinstance` | `mosip.registration.processor.workflow.instance` (cfg `mosip.regproc.workflow-manager.instance.api-id`, ignoring case) | `v1` (cfg `…instance.version`, ignoring case) | POST | application/json | first cookie (Vert.x helper); ONLINE_REGISTRATION_CLIENT, REGISTRATION_PROCESSOR, GLOBAL_ADMIN (`APIAuthorityList.WORKFLOWINSTANCE`) | the pattern or ISO local (`DateUtils.parseToLocalDateTime`) | registration `.../workflowmanager/validator/WorkflowInstanceRequestValidator.java`, `.../verticle/WorkflowInstanceApi.java`, `.../service/WorkflowInstanceService.java` |
+| status `/registrationprocessor/v1/registrationstatus/search` | `mosip.registration.status` (cfg `mosip.registration.processor.registration.status.id`) | `1.0` (cfg `…registration.status.version`) | POST | application/json (`consumes`) | cookie; REGISTRATION_ADMIN, REGISTRATION_OFFICER, REGISTRATION_SUPERVISOR, RESIDENT (cfg `mosip.role.registration.getPostsearch`) | exactly the pattern, within ±10800 s (cfg `mosip.registration.processor.grace.period`) | registration `.../status/api/controller/RegistrationStatusController.java`, `.../status/validator/RegistrationStatusRequestValidator.java` |
+| external status `/registrationprocessor/v1/registrationstatus/externalstatus/search` | `mosip.registration.external.status` (cfg `mosip.registration.processor.registration.external.status.id`) | `1.0` (cfg `…registration.external.status.version`) | POST | application/json (`consumes`) | cookie; same roles (cfg `…getPostexternalstatussearch`) | as above | registration `.../RegistrationExternalStatusController.java`, `.../RegistrationExternalStatusRequestValidator.java` `validateId` |
+| identity read `/idrepository/v1/identity/idvid/{rid}?type=demo&idType=RID` | none | none | GET | none | cookie; incl. REGISTRATION_PROCESSOR, RESIDENT (id-repository-default `mosip.role.idrepo.identity.getidvidid`) | none | id-repository `.../identity/controller/IdRepoController.java` `retrieveIdentity`; `IdRequestValidator.validateType`, `validateIdType` |
+| identity update `/idrepository/v1/identity/` (status DEACTIVATED) | `mosip.id.update` (cfg `mosip.idrepo.identity.id.update`) | `v1.0` (cfg `mosip.idrepo.application.version.pattern` `^v\\d+(\\.\\d+)?$`) | PATCH | application/json (`consumes`) | cookie; REGISTRATION_PROCESSOR, ID_REPOSITORY (cfg `…patchidrepo`) | within ±60 s (cfg `mosip.idrepo.identity.max-request-time-deviation-seconds`) | id-repository `IdRepoController.updateIdentity`; core `validator/BaseIdRepoValidator.java` |
+| token id `/v1/keymanager/tokenid/{uin}/{partner}` | none | none | GET | none | cookie; ZONAL_ADMIN, GLOBAL_ADMIN, ID_AUTHENTICATION, RESIDENT (kernel-default `mosip.role.keymanager.getuinpartnercode`) | none | keymanager `kernel/kernel-keymanager-service/.../tokenidgenerator/controller/TokenIDGeneratorController.java` |
+| WebSub subscribe/unsubscribe `{hub}` form `hub.mode`, `hub.topic`, `hub.callback`, `hub.secret`[, `hub.lease_seconds`] | none | none | POST | application/x-www-form-urlencoded | cookie only (split on `; `; the extra `Authorization` header is ignored); SUBSCRIBE_<EVENT>_INDIVIDUAL and token userId (minus `service-account-`) = the topic's partner | none | websub `hub/modules/security/security.bal` `authorizeSubscriber`, `getToken`; `websub-service.toml` `PARTNER_USER_ID_PREFIX` |
+| data share `{dataShareUri}` | none | none | GET | none | cookie (not checked against data-share code) | none | the URI the credential event carries |
 
 Logs carry operation, status and duration only: never tokens, UINs, names or bodies.
 """
@@ -44,11 +71,19 @@ from .errors import PermanentPeerError, TransientPeerError, error_for_status
 PEER = "mosip"
 log = logging.getLogger(__name__)
 
-PACKET_WRITER_ID = "mosip.registration.packet.writer"
+# Request ids and versions: see the table in the module docstring for the validator that reads each one.
+AUTH_ID, AUTH_VERSION = "mosip.io.clientId.pwd", "1.0"  # not checked by the auth manager
+PACKET_WRITER_ID, PACKET_WRITER_VERSION = "mosip.registration.packet.writer", "v1"  # not checked by packet manager
 WORKFLOW_ID, WORKFLOW_VERSION = "mosip.registration.processor.workflow.instance", "v1"
 STATUS_ID, STATUS_VERSION = "mosip.registration.status", "1.0"
+EXTERNAL_STATUS_ID, EXTERNAL_STATUS_VERSION = "mosip.registration.external.status", "1.0"
+IDREPO_UPDATE_ID, IDREPO_UPDATE_VERSION = "mosip.id.update", "v1.0"
 STATUS_BATCH = 100  # registration.processor.fetch.registration.records.limit
 DUPLICATE_WORKFLOW = "RPR-WIS-001"
+UNKNOWN_WORKFLOW_ERROR = "RPR-WIS-000"
+NO_PACKET_WRITER = "KER-PUT-006"
+STATUS_REQUEST_INVALID = "RPR-RGS-015"  # listed after the specific code of a refused status search
+PROCESS_SETTINGS = ("PORTAL_MOSIP_PROCESS_BIRTH", "PORTAL_MOSIP_PROCESS_DEATH", "PORTAL_MOSIP_PROCESS_CORRECTION")
 AUTH_ERROR_CODES = {"KER-ATH-401", "KER-ATH-007"}
 TERMINAL_EXTERNAL = {"UIN_GENERATED", "PROCESSED", "REJECTED", "REREGISTER", "REPROCESS_FAILED"}
 # Calls in flight per MOSIP base URL in this process, shared by every client (pacing: a burst of events
@@ -130,7 +165,8 @@ def verify_hub_signature(secret, body, header):
     if digest is None or not received:
         return False
     expected = hmac.new(secret.encode(), body, digest).hexdigest()
-    return hmac.compare_digest(expected, received.strip().lower())
+    # as bytes: compare_digest refuses a str with non-ASCII characters (a TypeError, not a False)
+    return hmac.compare_digest(expected.encode(), received.strip().lower().encode("utf-8", "replace"))
 
 
 # --- packet DTO -----------------------------------------------------------------------------------
@@ -274,6 +310,8 @@ class CredentialEvent:
     credential: str | None  # the encrypted credential, when inline
     data_share_uri: str | None
     data: dict = field(default_factory=dict, repr=False)
+    registration_number: str | None = None  # `opencrvsBRN`: the OpenCRVS registration number (mosip-opencrvs)
+    opencrvs_id: str | None = None  # `opencrvsId`: the same number under its 2022 name (opencrvs-print reads it)
 
 
 @dataclass(frozen=True)
@@ -350,7 +388,10 @@ def parse_status_search(payload):
     if others:
         codes = " ".join(filter(None, (e.get("errorCode") for e in others)))
         messages = "; ".join(filter(None, (e.get("errorMessage") or e.get("message") for e in others)))
-        raise _fail(f"status search refused: {codes} {messages}".strip(), code=others[-1].get("errorCode"))
+        # a refusal lists the specific code, then the general RPR-RGS-015 (BaseCheckedException.getCodes order)
+        specific = [e.get("errorCode") for e in others if e.get("errorCode") != STATUS_REQUEST_INVALID]
+        raise _fail(f"status search refused: {codes} {messages}".strip(),
+                    code=(specific or [others[0].get("errorCode")])[0])
     rows = payload.get("response") or []
     if not isinstance(rows, list):
         raise _fail("status search: response is not a list")
@@ -361,8 +402,30 @@ def parse_status_search(payload):
     return StatusSearch(statuses, [rid for rid in not_found if rid])
 
 
+def _identifier(data, name):
+    """`event.data[name]` as a trimmed string, also when a publisher nested it under `additionalData`."""
+    nested = data.get("additionalData") if isinstance(data.get("additionalData"), dict) else {}
+    for value in (data.get(name), nested.get(name)):
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
+            return str(value).strip()
+    return None
+
+
 def parse_credential_event(raw):
-    """A `<partner>/CREDENTIAL_ISSUED` delivery (bytes, str or dict) -> CredentialEvent; ValueError if malformed."""
+    """A `<partner>/CREDENTIAL_ISSUED` delivery (bytes, str or dict) -> CredentialEvent; ValueError if malformed.
+
+    What names the record, by who sends it (each read in the peer's code):
+    * MOSIP's credential service puts the credential request's `additionalData` into `event.data` beside
+      `credential`, `proof`, `credentialType`, `protectionKey` (mosip/id-repository credential-service
+      `CredentialStoreServiceImpl.getEventModel`); `event.transactionId` is the credential request id.
+    * MOSIP's OpenCRVS stage asks for the credential of the person's perpetual VID with
+      `additionalData: {opencrvsBRN}`, read from the packet's metaInfo label `opencrvsBRN`; it sends no RID
+      (mosip/mosip-opencrvs `registration-processor-opencrvs-stage` `OpencrvsStage`); its mediator reads
+      `event.data.opencrvsBRN` (`mediator` `dto/WebsubRequest`). Until 2022-08 (commit c4b239c) the same number
+      was called `opencrvsId`, the name the print service still reads (`opencrvs-print` `PrintServiceImpl`).
+    * OpenCRVS's own mosip-api expects `event.data.registrationId` and takes the record's transaction id from
+      the tail of `credentialSubject.id` (opencrvs/mosip `packages/mosip-api/src/routes/websub-credential-issued.ts`).
+    """
     payload = json.loads(raw) if isinstance(raw, (bytes, str)) else raw
     if not isinstance(payload, dict) or not isinstance(payload.get("event"), dict):
         raise ValueError("not a WebSub event: no `event` object")
@@ -377,8 +440,9 @@ def parse_credential_event(raw):
     return CredentialEvent(
         event_id=str(event["id"]), transaction_id=event.get("transactionId"), topic=payload.get("topic"),
         publisher=payload.get("publisher"), published_on=payload.get("publishedOn"),
-        registration_id=data.get("registrationId"), credential_type=data.get("credentialType"),
+        registration_id=_identifier(data, "registrationId"), credential_type=data.get("credentialType"),
         credential=credential if isinstance(credential, str) else None, data_share_uri=share, data=data,
+        registration_number=_identifier(data, "opencrvsBRN"), opencrvs_id=_identifier(data, "opencrvsId"),
     )
 
 
@@ -386,7 +450,10 @@ def parse_credential(plaintext, registration_id=None, protection_key=None):
     """The decrypted Verifiable Credential -> Credential (UIN, VID, registration id).
 
     V19 `vercred`: the transaction (here: registration) id is the last path segment of `credentialSubject.id`
-    and the NID is `VID`; legacy `opencrvs` credentials put `UIN` (and the VID as `id`) in the subject.
+    and the NID is `VID`; legacy `opencrvs` credentials put `UIN` (and the VID as `id`) in the subject: MOSIP's
+    credential service sets the subject `id` to the id the credential was asked for (`CredentialProvider`; a
+    `vercred` prefixes it with its URL, `VerCredProvider`), and the OpenCRVS stage asks for the VID, so a tail
+    that is the VID is no registration id.
     Attributes the partner policy encrypts are named in `protectedAttributes` and decrypted with the event's
     `protectionKey` PIN, as MOSIP's print service does (`PrintServiceImpl.decryptAttribute`)."""
     try:
@@ -402,7 +469,8 @@ def parse_credential(plaintext, registration_id=None, protection_key=None):
     if not vid and subject_id and subject_id.isdigit():
         vid = subject_id
     if not registration_id and "/" in subject_id:
-        registration_id = subject_id.rstrip("/").rsplit("/", 1)[-1]
+        tail = subject_id.rstrip("/").rsplit("/", 1)[-1]
+        registration_id = tail if tail and tail != str(vid or "") else None
     uin = subject.get("UIN") or subject.get("uin")
     return Credential(registration_id, str(uin) if uin else None, str(vid) if vid else None, subject, document)
 
@@ -565,8 +633,11 @@ class MosipClient:
     Thread-safe: the token is cached behind a lock and renewed before its expiry or after a 401."""
 
     def __init__(self, base_url, client_id, secret_key, app_id="regproc", timeout=10.0, *, websub_url=None,
-                 partner_key=None, transport=None, token_skew=30.0, default_token_ttl=1800.0, concurrency=4):
+                 partner_key=None, transport=None, token_skew=30.0, default_token_ttl=1800.0, concurrency=4,
+                 process_settings=None):
         self.base_url = base_url.rstrip("/")
+        # process -> the portal setting that chose it, to name it when MOSIP does not know the process
+        self.process_settings = dict(process_settings or {})
         self.client_id, self._secret, self.app_id = client_id, secret_key, app_id
         self.websub_url = websub_url or f"{self.base_url}/hub"
         self.partner_key = partner_key
@@ -584,7 +655,7 @@ class MosipClient:
     # auth ----------------------------------------------------------------------------------------
     def _authenticate(self):
         body = request_envelope({"clientId": self.client_id, "secretKey": self._secret, "appId": self.app_id},
-                                id="mosip.io.clientId.pwd", version="1.0", metadata={})
+                                id=AUTH_ID, version=AUTH_VERSION, metadata={})
         response = self._send("POST", "/v1/authmanager/authenticate/clientidsecretkey", "auth", json=body)
         token = None
         for header in response.headers.get_list("set-cookie"):
@@ -694,9 +765,26 @@ class MosipClient:
         bad = [k for k, v in (dto.get("fields") or {}).items() if not isinstance(v, str)]
         if bad:
             raise ValueError(f"fields must be strings: {', '.join(sorted(bad))}")
-        body = request_envelope(dto, id=PACKET_WRITER_ID, version="v1")
-        return parse_create_packet(self._json_call("PUT", "/commons/v1/packetmanager/createPacket", "createPacket",
-                                                   json=body))
+        body = request_envelope(dto, id=PACKET_WRITER_ID, version=PACKET_WRITER_VERSION)
+        payload = self._json_call("PUT", "/commons/v1/packetmanager/createPacket", "createPacket", json=body)
+        try:
+            return parse_create_packet(payload)
+        except PermanentPeerError as exc:
+            if exc.code != NO_PACKET_WRITER:
+                raise
+            raise _fail(self._no_writer(dto.get("source"), dto.get("process")), code=NO_PACKET_WRITER) from None
+
+    def _setting_of(self, process):
+        return self.process_settings.get(process) or "PORTAL_MOSIP_PROCESS_BIRTH, _DEATH or _CORRECTION"
+
+    def _no_writer(self, source, process):
+        """KER-PUT-006 (`PacketWriter.getProvider`), said so that staff know which setting or MOSIP line to change."""
+        # kept under the 500 characters a packet's error_message shows
+        return (f"MOSIP has no packet writer for source {source} and process {process} (KER-PUT-006). Set "
+                f"{self._setting_of(process)} and PORTAL_MOSIP_SOURCE to a pair MOSIP registers (stock v1.3.0: "
+                f"CRVS1 with CRVS_NEW or CRVS_DEATH), or add {process} to a provider.packetwriter.* line with "
+                f"source {source} in MOSIP's application-default.properties (see the README's MOSIP section for "
+                f"every line).")
 
     def create_workflow_instance(self, rid, process, source, notification=None, additional_info_req_id=""):
         """`POST …/workflowmanager/workflowinstance`; `RPR-WIS-001` (already there) counts as success."""
@@ -707,14 +795,25 @@ class MosipClient:
         body = request_envelope(request, id=WORKFLOW_ID, version=WORKFLOW_VERSION)
         payload = self._json_call("POST", "/registrationprocessor/v1/workflowmanager/workflowinstance",
                                   "workflowinstance", json=body)
-        return parse_workflow_instance(payload)
+        try:
+            return parse_workflow_instance(payload)
+        except PermanentPeerError as exc:
+            if exc.code != UNKNOWN_WORKFLOW_ERROR:
+                raise
+            # Utilities.getIterationForSyncRecord fails (and the service answers RPR-WIS-000) for a process that
+            # is neither a main process nor mapped to one: the likely cause when a new process is first used.
+            raise _fail(f"{exc} (if {process} is new to this MOSIP, it must be in "
+                        f"registration.processor.main-processes or mapped in "
+                        f"registration.processor.additional-process.category-mapping, with a camel route: see the "
+                        f"README's MOSIP section; the process comes from {self._setting_of(process)})",
+                        code=UNKNOWN_WORKFLOW_ERROR) from None
 
-    def _status(self, rids, path, op):
+    def _status(self, rids, path, op, request_id, version):
         statuses, not_found = {}, []
         rids = list(dict.fromkeys(rids))
         for start in range(0, len(rids), STATUS_BATCH):
             chunk = rids[start:start + STATUS_BATCH]
-            body = request_envelope([{"registrationId": rid} for rid in chunk], id=STATUS_ID, version=STATUS_VERSION)
+            body = request_envelope([{"registrationId": rid} for rid in chunk], id=request_id, version=version)
             result = parse_status_search(self._json_call("POST", path, op, json=body))
             statuses.update(result.statuses)
             not_found += result.not_found
@@ -722,12 +821,13 @@ class MosipClient:
 
     def registration_status(self, rids):
         """`/registrationstatus/search`: terminal states read `PROCESSED` (MOSIP collapses them)."""
-        return self._status(rids, "/registrationprocessor/v1/registrationstatus/search", "status")
+        return self._status(rids, "/registrationprocessor/v1/registrationstatus/search", "status",
+                            STATUS_ID, STATUS_VERSION)
 
     def external_status(self, rids):
         """`/registrationstatus/externalstatus/search`: UIN_GENERATED, REJECTED, REREGISTER, PROCESSING…"""
         return self._status(rids, "/registrationprocessor/v1/registrationstatus/externalstatus/search",
-                            "externalstatus")
+                            "externalstatus", EXTERNAL_STATUS_ID, EXTERNAL_STATUS_VERSION)
 
     # WebSub ----------------------------------------------------------------------------------------
     def _hub(self, form, op):
@@ -810,7 +910,7 @@ class MosipClient:
         """`PATCH /idrepository/v1/identity/` status DEACTIVATED; IDR-IDC-007 (unknown UIN) is permanent."""
         body = request_envelope({"registrationId": registration_id, "status": "DEACTIVATED",
                                  "identity": {"IDSchemaVersion": schema_version, "UIN": uin}},
-                                id="mosip.id.update", version="v1.0")
+                                id=IDREPO_UPDATE_ID, version=IDREPO_UPDATE_VERSION)
         payload = self._json_call("PATCH", "/idrepository/v1/identity/", "deactivate", json=body)
         errors = _error_list(payload)
         if errors:
@@ -837,7 +937,7 @@ def _has_auth_error(response):
     return any(e.get("errorCode") in AUTH_ERROR_CODES for e in _error_list(_json(response)))
 
 
-def from_config(config: Mapping) -> MosipClient:
+def from_config(config: Mapping, transport=None) -> MosipClient:
     """Build the client from the portal's `PORTAL_MOSIP_*` settings."""
     key_path = config.get("PORTAL_MOSIP_PARTNER_KEY")
     partner_key = load_partner_key(key_path, config.get("PORTAL_MOSIP_PARTNER_KEY_PASSWORD")) if key_path else None
@@ -852,4 +952,6 @@ def from_config(config: Mapping) -> MosipClient:
         websub_url=config.get("PORTAL_MOSIP_WEBSUB_URL") or None,
         partner_key=partner_key,
         concurrency=int(config.get("PORTAL_MOSIP_CONCURRENCY") or 4),
+        transport=transport,
+        process_settings={config[name]: name for name in reversed(PROCESS_SETTINGS) if config.get(name)},
     )

@@ -146,7 +146,12 @@ def websub_verify():
 def websub_event():
     raw = request.get_data(cache=False)
     secret = current_app.config.get("PORTAL_MOSIP_WEBSUB_SECRET")
-    if not mosip_client.verify_hub_signature(secret, raw, request.headers.get("X-Hub-Signature")):
+    signature = request.headers.get("X-Hub-Signature")
+    # `<method>=<lowercase hex>` is ASCII (MOSIP's verifier: mosip/commons kernel-websubclient-api
+    # `AuthenticatedContentVerifier.isContentVerified`); anything else is refused before any comparison.
+    if signature is not None and not signature.isascii():
+        return _refuse(401, "missing or invalid X-Hub-Signature", "mosip")
+    if not mosip_client.verify_hub_signature(secret, raw, signature):
         return _refuse(401, "missing or invalid X-Hub-Signature", "mosip")
     try:
         payload = json.loads(raw)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Float, case, cast, func, or_, select
 
 from portal.extensions import db
-from portal.packets.models import Packet, stuck_seconds
+from portal.packets.models import InboundEvent, Packet, stuck_seconds
 from portal.packets.states import STATES, TERMINAL
 from portal.timeutil import utcnow
 
@@ -215,3 +215,11 @@ def packets(*, kind: str | None = None, state: str | None = None, stuck: bool = 
     else:
         query = query.order_by(Packet.received_at.desc(), Packet.id.desc())
     return _page(query, page)
+
+
+def unmatched_credentials(page: int = 1) -> Page:
+    """MOSIP credentials received for no known packet (kept, matched again later: portal.packets.handlers),
+    newest first; read through the (channel, status, received_at) index."""
+    query = (select(InboundEvent).where(InboundEvent.channel == "mosip", InboundEvent.status == "unmatched")
+             .order_by(InboundEvent.received_at.desc(), InboundEvent.id.desc()))
+    return _page(query, page, FAILURES_PAGE_SIZE)

@@ -9,8 +9,13 @@
 * `mosip.status`         external status search with backoff: PROCESSING → processing; UIN_GENERATED →
                          wait for the credential (then `mosip.credential_fallback`); REJECTED/REREGISTER →
                          rejected; a death's PROCESSED → deactivated
-* `mosip.credential`     a stored CREDENTIAL_ISSUED: decrypt, UIN → partner token → uin_issued
-* `mosip.credential_fallback`  the credential never came: the UIN from the identity repository
+* `mosip.credential`     a stored CREDENTIAL_ISSUED: decrypt, find its packet (RID, registration number,
+                         OpenCRVS id: `match_packet`), UIN → partner token → uin_issued; a credential for no
+                         known packet is kept (`unmatched`), shown to supervisors and matched again later
+* `mosip.credential_match`  an unmatched credential, matched again on what it named (its packet may have
+                         arrived since), on the status-poll schedule
+* `mosip.credential_fallback`  the credential never came: the UIN from the identity repository (and an
+                         unmatched credential with that same UIN is this packet's)
 * `mosip.deactivate`     death: RID, then a CRVS_DEATH packet + workflow (or PATCH the identity repository,
                          `PORTAL_MOSIP_DEATH_MODE=idrepo`) → deactivation_requested (→ deactivated)
 * `opencrvs.notify`      the UIN token / deactivation / error back to OpenCRVS → notified
@@ -22,15 +27,18 @@ Pacing: each client limits the calls in flight per peer (`PORTAL_MOSIP_CONCURREN
 `PORTAL_OPENCRVS_CONCURRENCY`), so a burst of events never has more than that open against a peer.
 """
 
+import hashlib
+import hmac
 import logging
 from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import or_, select
 
 from portal import jobs, messages
 from portal.clients import mosip as m
 from portal.clients.errors import PeerError, PermanentPeerError, TransientPeerError
-from portal.clients.opencrvs import Outcome
+from portal.clients.opencrvs import Outcome, OutcomeNotSent
 from portal.extensions import db
 from portal.messages import message
 from portal.packets import intake, states
@@ -327,15 +335,124 @@ def _returned_id(packet, credential):
 
 
 def _issue(packet, credential, attempt, how):
+    """`how` names the way the UIN came: a message key, or a Message."""
     value, what = _returned_id(packet, credential)
-    transition(packet, "uin_issued", "mosip.credential", message("packet.uin_issued", how=message(how), what=what),
+    how = how if isinstance(how, messages.Message) else message(how)
+    transition(packet, "uin_issued", "mosip.credential", message("packet.uin_issued", how=how, what=what),
                attempt, uin_token=value[:128])
     enqueue_next(packet)
 
 
+# --- credentials: which packet a CREDENTIAL_ISSUED is for ----------------------------------------------
+# Real deployments name the record differently (who sends what: `m.parse_credential_event`). Tried in order:
+# the RID (OpenCRVS v1.9's mosip-api: `event.data.registrationId`, the tail of `credentialSubject.id`); the
+# OpenCRVS registration number (MOSIP's OpenCRVS stage: `event.data.opencrvsBRN`, the packet's metaInfo label
+# the portal writes; v1.9's credential: `credentialSubject.birthCertificateNumber`); `opencrvsId` (the 2022
+# name of that number; also tried as a tracking id and an OpenCRVS record id). A credential that names no
+# packet the portal knows is never dropped: it is kept `unmatched`, listed on the dashboard, matched again on
+# the status-poll schedule, and claimed by the packet whose RID MOSIP's identity repository resolves to the
+# credential's UIN (`credential_fallback`).
+UNMATCHED = "unmatched"
+UNMATCHED_DETAIL = "credential received for no known packet"
+MATCH_WAITING = STEP_STATES["mosip.credential"] | {"packet_created"}
+KEY_LABELS = {"rid": "RID", "registration_number": "registration number", "opencrvs_id": "OpenCRVS id"}
+UNMATCHED_SCAN = 500  # the newest unmatched credentials a packet's identity-repository UIN is compared with
+
+
+def uin_digest(uin):
+    """A keyed digest of a UIN: lets a packet claim the unmatched credential of its UIN, without the portal
+    keeping the UIN (the key is the app's SECRET_KEY)."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"mosip-uin:" + str(uin).encode(), hashlib.sha256).hexdigest()
+
+
+def _distinct(values, upper=False):
+    out = []
+    for value in values:
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
+            text = str(value).strip()[:64]
+            text = text.upper() if upper else text
+            if text not in out:
+                out.append(text)
+    return out
+
+
+def credential_keys(event, credential=None):
+    """What a CREDENTIAL_ISSUED names its record by (`InboundEvent.match_keys`): ids of the record, and a
+    digest of the UIN, never the UIN."""
+    subject = credential.subject if credential is not None else {}
+    keys = {
+        "rid": _distinct([event.registration_id, credential.registration_id if credential is not None else None]),
+        # OpenCRVS prints (and the portal stores) registration numbers upper-case
+        "registration_number": _distinct([event.registration_number, subject.get("birthCertificateNumber"),
+                                          subject.get("deathCertificateNumber")], upper=True),
+        "opencrvs_id": _distinct([event.opencrvs_id]),
+    }
+    if credential is not None and credential.uin:
+        keys["uin"] = uin_digest(credential.uin)
+    return keys
+
+
+def _best(query):
+    """Among packets sharing a number (a birth and its corrections, a record sent twice): the one waiting for
+    its credential (MOSIP already said UIN_GENERATED first, then the oldest), else the newest."""
+    candidates = db.session.execute(query.order_by(Packet.id)).scalars().all()
+    waiting = [p for p in candidates if states.resume_state(p.state, p.retry_from) in MATCH_WAITING]
+    done = [p for p in waiting if p.mosip_status in DONE_STATUSES]
+    return (done or waiting or candidates[::-1] or [None])[0]
+
+
+def match_packet(keys):
+    """(packet, how) for the identifiers of `credential_keys`, or (None, None); `how` names the key that matched."""
+    for rid in keys.get("rid") or ():
+        packet = Packet.query.filter_by(rid=rid).first()
+        if packet is not None:
+            return packet, "rid"
+    numbers = keys.get("registration_number") or []
+    if numbers:
+        packet = _best(select(Packet).where(Packet.registration_number.in_(numbers)))
+        if packet is not None:
+            return packet, "registration_number"
+    for value in keys.get("opencrvs_id") or ():
+        upper = value.upper()
+        packet = _best(select(Packet).where(or_(
+            Packet.registration_number == upper, Packet.tracking_id == upper, Packet.opencrvs_event_id == value,
+            Packet.event_key.in_([f"{topic}:{value}" for topic in intake.SUPPORTED_TOPICS]))))
+        if packet is not None:
+            return packet, "opencrvs_id"
+    return None, None
+
+
+def _how(matched_by):
+    if matched_by == "rid":
+        return message("packet.by_websub")
+    return message("packet.by_websub_via", by=message(f"packet.matched_by.{matched_by}"))
+
+
+def unmatched_detail(keys):
+    """The English line kept with an unmatched credential: what it was looked up by."""
+    named = [f"{KEY_LABELS[name]} {value}" for name in KEY_LABELS for value in (keys.get(name) or ())]
+    return UNMATCHED_DETAIL + (f" (looked for {', '.join(named)})" if named else " (it names no RID nor number)")
+
+
+def _schedule_match(inbound, round_):
+    key = f"mosip.credential_match:{inbound.id}:{round_}"
+    jobs.enqueue("mosip.credential_match", {"inbound_id": inbound.id, "round": round_}, key=key,
+                 delay=poll_delay(round_))
+
+
+def _keep_unmatched(inbound, keys, round_):
+    inbound.status, inbound.packet_id, inbound.detail = UNMATCHED, None, unmatched_detail(keys)
+    _schedule_match(inbound, round_)
+    db.session.commit()
+    log.warning("credential for no known packet kept", extra={
+        "inbound_id": inbound.id, "round": round_, "keys": sorted(k for k, v in keys.items() if v)})
+
+
 @jobs.handler("mosip.credential")
 def receive_credential(payload):
-    """A stored CREDENTIAL_ISSUED event: decrypt it and give its packet the UIN (token)."""
+    """A stored CREDENTIAL_ISSUED event: decrypt it, find its packet and give it the UIN (token); one that names
+    no packet the portal knows is kept `unmatched` and matched again later."""
     inbound = db.session.get(InboundEvent, payload["inbound_id"])
     if inbound is None or inbound.status in ("processed", "ignored"):
         return
@@ -351,18 +468,19 @@ def receive_credential(payload):
         if exc.permanent:
             detail = _describe(exc)
             inbound.status, inbound.detail = "error", str(detail)
-            packet = _packet_for_rid(event.registration_id)
+            packet, _ = match_packet(credential_keys(event))
             if packet is not None:
                 inbound.packet_id = packet.id
                 note(packet, "mosip.credential", message("packet.credential_unusable", detail=detail))
             db.session.commit()
         raise
-    packet = _packet_for_rid(credential.registration_id or event.registration_id)
-    inbound.packet_id = packet.id if packet else None
+    keys = credential_keys(event, credential)
+    inbound.match_keys = keys
+    packet, matched_by = match_packet(keys)
     if packet is None:
-        inbound.status, inbound.detail = "ignored", "no packet has this RID"
-        db.session.commit()
+        _keep_unmatched(inbound, keys, int(payload.get("round") or 0))
         return
+    inbound.packet_id = packet.id
     resume = states.resume_state(packet.state, packet.retry_from)
     if resume == "packet_created":  # the credential overtook our own commit of the trigger: try again soon
         db.session.commit()
@@ -371,6 +489,7 @@ def receive_credential(payload):
         inbound.status, inbound.detail = "processed", f"packet already {packet.state}"
         db.session.commit()
         return
+    inbound.detail = None
     db.session.commit()
 
     def body(packet, attempt):
@@ -378,7 +497,7 @@ def receive_credential(payload):
             transition(packet, "deactivated", "mosip.credential", message("packet.death_processed"), attempt)
             enqueue_next(packet)
         else:
-            _issue(packet, credential, attempt, "packet.by_websub")
+            _issue(packet, credential, attempt, _how(matched_by))
 
     run_step({"packet_id": packet.id, "job_key": payload.get("job_key")}, "mosip.credential", body)
     inbound = db.session.get(InboundEvent, payload["inbound_id"])
@@ -386,13 +505,52 @@ def receive_credential(payload):
     db.session.commit()
 
 
-def _packet_for_rid(rid):
-    return Packet.query.filter_by(rid=rid).first() if rid else None
+@jobs.handler("mosip.credential_match")
+def match_credential(payload):
+    """An unmatched credential, matched again on the identifiers it named (its packet may have arrived since);
+    found: processed as a new delivery; not found: tried again later, up to PORTAL_PACKETS_POLL_MAX rounds, and
+    kept (and listed) after that."""
+    inbound = db.session.get(InboundEvent, payload["inbound_id"])
+    if inbound is None or inbound.status != UNMATCHED:
+        return
+    round_ = int(payload.get("round") or 0)
+    packet, _ = match_packet(inbound.match_keys or {})
+    if packet is None:
+        if round_ + 1 < int(setting("PORTAL_PACKETS_POLL_MAX")):
+            _schedule_match(inbound, round_ + 1)
+        else:
+            inbound.detail = (unmatched_detail(inbound.match_keys or {})
+                              + "; no longer looked for: a packet whose RID has the same UIN still claims it")[:2000]
+        db.session.commit()
+        return
+    inbound.status, inbound.packet_id = "accepted", packet.id
+    key = f"mosip.credential:{inbound.id}:match{round_}"
+    jobs.enqueue("mosip.credential", {"inbound_id": inbound.id, "job_key": key, "round": round_ + 1}, key=key)
+    db.session.commit()
+    log.info("unmatched credential found its packet", extra={"inbound_id": inbound.id, "packet_id": packet.id})
+
+
+def _claim_unmatched(uin):
+    """The unmatched credential of this UIN, if one came: (inbound, its credential decrypted again, or None when
+    that fails now, e.g. an expired data share)."""
+    digest = uin_digest(uin)
+    rows = db.session.execute(
+        select(InboundEvent).where(InboundEvent.channel == "mosip", InboundEvent.status == UNMATCHED)
+        .order_by(InboundEvent.received_at.desc()).limit(UNMATCHED_SCAN)).scalars()
+    for inbound in rows:
+        if (inbound.match_keys or {}).get("uin") == digest:
+            try:
+                credential = mosip().credential_from_event(m.parse_credential_event(inbound.payload))
+            except (ValueError, PeerError):
+                credential = None
+            return inbound, credential
+    return None, None
 
 
 @jobs.handler("mosip.credential_fallback")
 def credential_fallback(payload):
-    """UIN_GENERATED but no credential after the grace period: the UIN from the identity repository."""
+    """UIN_GENERATED but no credential after the grace period: the UIN from the identity repository; a credential
+    that came for no known packet with this same UIN is this packet's (and gives its VID too)."""
     def body(packet, attempt):
         uin = mosip().identity_uin(packet.rid)
         if uin is None and is_update(packet):  # an update made no identity of its own: the birth's UIN
@@ -402,6 +560,13 @@ def credential_fallback(payload):
                 raise PermanentPeerError(exc.reason, peer="mosip", code=exc.code) from None
         if uin is None:
             raise PermanentPeerError(message("packet.idrepo_has_no_uin"), peer="mosip", code="IDR-IDC-007")
+        inbound, credential = _claim_unmatched(uin)
+        if inbound is not None:
+            inbound.status, inbound.packet_id = "processed", packet.id
+            inbound.detail = f"matched to packet {packet.id}: the identity repository gives its RID the same UIN"
+            if credential is not None and credential.uin == uin:
+                _issue(packet, credential, attempt, _how("uin"))
+                return
         _issue(packet, m.Credential(packet.rid, uin, None, {}, {}), attempt, "packet.by_idrepo")
 
     run_step(payload, "mosip.credential_fallback", body)
@@ -468,13 +633,16 @@ def notify(payload):
     def body(packet, attempt):
         if packet.state == states.REJECTED and packet.error_notified:
             return
-        opencrvs().send_outcome(outcome_for(packet))
+        try:
+            opencrvs().send_outcome(outcome_for(packet))
+            done = message("packet.error_sent" if packet.state == states.REJECTED else "packet.outcome_sent")
+        except OutcomeNotSent as exc:  # this OpenCRVS generation has no way to take it: say so, and stop
+            done = message("packet.outcome_not_sent", reason=str(exc))
         if packet.state == states.REJECTED:
             packet.error_notified = True
-            note(packet, "opencrvs.notify", message("packet.error_sent"), attempt)
+            note(packet, "opencrvs.notify", done, attempt)
         else:
-            transition(packet, "notified", "opencrvs.notify", message("packet.outcome_sent"), attempt,
-                       attempts=attempt)
+            transition(packet, "notified", "opencrvs.notify", done, attempt, attempts=attempt)
 
     run_step(payload, "opencrvs.notify", body)
 

@@ -37,8 +37,15 @@ class InboundEvent(db.Model):
     """A delivery stored before it is acknowledged: an OpenCRVS event or a MOSIP WebSub event.
 
     `(channel, key)` is unique: the same event twice is stored once (OpenCRVS: the record and topic;
-    MOSIP: `event.id`). `status`: accepted (stored, work queued), processed, ignored (e.g. a credential
-    for an unknown RID), error (could not be used; `detail` says why)."""
+    MOSIP: `event.id`). `status`: accepted (stored, work queued), processed, ignored, error (could not be
+    used; `detail` says why), unmatched (a MOSIP credential that names no packet the portal knows: kept, listed
+    for supervisors, matched again later; `portal.packets.handlers`).
+
+    `match_keys` (MOSIP credentials): what the credential was looked up by, `{"rid": [...],
+    "registration_number": [...], "opencrvs_id": [...]}` (ids of the record, not of the person) and `uin`, a
+    keyed digest of the credential's UIN (never the UIN itself) that lets the packet whose RID the identity
+    repository resolves to the same UIN claim it. Unmatched rows are read through the
+    (channel, status, received_at) index."""
 
     __tablename__ = "packet_inbound_events"
 
@@ -52,8 +59,10 @@ class InboundEvent(db.Model):
     detail: Mapped[str | None] = mapped_column(Text)
     packet_id: Mapped[int | None] = mapped_column(ForeignKey("packets.id", ondelete="SET NULL"), index=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    match_keys: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
-    __table_args__ = (UniqueConstraint("channel", "key"),)
+    __table_args__ = (UniqueConstraint("channel", "key"),
+                      db.Index("ix_packet_inbound_events_channel_status", "channel", "status", "received_at"))
 
 
 class Packet(db.Model):

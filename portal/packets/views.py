@@ -156,6 +156,12 @@ def _failures_context(filters):
     return data, {"page": page, "filters": filters, "retry_form": RetryForm()}
 
 
+def _unmatched_context(filters):
+    page = dashboard.unmatched_credentials(_int_arg("upage"))
+    data = [[row.id, row.status, row.match_keys] for row in page.items] + [page.has_next, page.page]
+    return data, {"page": page, "filters": filters}
+
+
 def _list_context(filters):
     page = dashboard.packets(kind=filters["kind"] or None, state=filters["state"] or None,
                              stuck=bool(filters["stuck"]), q=filters["q"] or None, page=_int_arg("page"))
@@ -173,7 +179,8 @@ def dashboard_page():
     filters = _filters()
     panels = {}
     for name, build in (("counts", _counts_context), ("throughput", _throughput_context),
-                        ("failures", _failures_context), ("list", _list_context)):
+                        ("failures", _failures_context), ("unmatched", _unmatched_context),
+                        ("list", _list_context)):
         data, context = build(filters)
         panels[name] = dict(context, version=dashboard.digest(data))
     return render_template("packets/dashboard.html", filters=filters, panels=panels, poll=_poll_seconds(),
@@ -199,6 +206,13 @@ def throughput():
 def failures():
     data, context = _failures_context(_filters())
     return _panel("packets/partials/failures.html", data, **context)
+
+
+@bp.get("/panels/unmatched")
+@role_required(*ROLES)
+def unmatched():
+    data, context = _unmatched_context(_filters())
+    return _panel("packets/partials/unmatched.html", data, **context)
 
 
 @bp.get("/panels/list")

@@ -7,14 +7,18 @@ Configuration (all optional; `create_app(config)`):
 | key | default | meaning |
 |---|---|---|
 | `PUBLIC_URL` | `http://127.0.0.1:8104` | this sandbox's base URL (data share and VC links) |
-| `CLIENTS`, `PROVIDERS`, `MANDATORY_FIELDS`, `IDENTITIES` | `seed.json` | auth clients, source/process pairs, mandatory fields per process, seeded UINs |
+| `CLIENTS`, `MANDATORY_FIELDS`, `IDENTITIES` | `seed.json` | auth clients, mandatory fields per process, seeded UINs |
+| `MOSIP_PROPERTIES` | {} | MOSIP configuration lines added to (or replacing) stock mosip-config v1.3.0 (`state.STOCK_PROPERTIES`): packet writers, workflow iterations, camel routes, as a deployment configures them |
+| `PROVIDERS` | from the properties | explicit exact `SOURCE/PROCESS` pairs createPacket accepts, replacing the packet writers of the properties |
 | `TOKEN_TTL` | 3600 | seconds an auth token lives (also the cookie's Max-Age) |
-| `PROCESSING_DELAY` | 2.0 | seconds from workflowinstance to the end of processing (half-way: PROCESSING) |
+| `PROCESSING_DELAY` | 2.0 | seconds from workflowinstance to the end of processing (half-way: PROCESSING); a process without a camel route stays PROCESSING |
 | `AUTO_PROCESS` | True | process in a background thread; False: only `POST /_sandbox/process` advances |
 | `REJECT_RATE`, `FAIL_RATE` | 0.0 | share of packets REJECTED / FAILED, decided by a hash of the RID (deterministic) |
 | `REJECT_RIDS`, `FAIL_RIDS` | [] | RIDs to reject / fail |
 | `REJECT_IF_MISSING` | [] | reject a packet missing any of these fields |
 | `REJECT_MARKER` | `REJECT` | reject a packet whose fullName contains this text (demo scenario) |
+| `CREDENTIAL_SHAPE` | `rid` | `rid`: the credential event names the packet's RID (`event.data.registrationId`); `opencrvs-stage`: as mosip-opencrvs's `OpencrvsStage` sends it, no RID, the registration number in `additionalData` |
+| `CREDENTIAL_BRN_KEY` | `opencrvsBRN` | with `opencrvs-stage`: the `additionalData` key of the registration number (`opencrvsBRN`, `opencrvsId`, or `""` for none) |
 | `DEATH_PROCESSES` | CRVS_DEATH, OPENCRVS_DEATH | processes that deactivate the packet's `UIN` (or `nationalIdNumber`) |
 | `UPDATE_PROCESSES` | CRVS_UPDATE | processes that update the identity of the packet's `UIN` (unknown UIN: REJECTED) |
 | `CREDENTIAL_PARTNERS` | [`opencrvs-partner`] | partners that get `<partner>/CREDENTIAL_ISSUED` for processed packets |

@@ -136,11 +136,33 @@ def _check_type(name, prop, value, definitions, problems):
     return [value]
 
 
-def validate_packet(dto, providers, mandatory_by_process):
+def packet_writers(properties):
+    """(source, processes) of each `provider.packetwriter.<name>=source:…,process:A|B,classname:…` line
+    (mosip/packet-manager `PacketHelper.getWriter`: the line split on `,`, each part by its `source:` /
+    `process:` prefix)."""
+    writers = []
+    for key, value in properties.items():
+        if key.startswith("provider.packetwriter."):
+            parts = {part.split(":", 1)[0]: part.split(":", 1)[1] for part in value.split(",") if ":" in part}
+            writers.append((parts.get("source", ""), parts.get("process", "")))
+    return writers
+
+
+def has_writer(writers, source, process):
+    """mosip/packet-manager `PacketHelper.isSourceAndProcessPresent`: a writer whose source *contains* the source
+    and whose process list *contains* the process (without its `-<iteration>` suffix), ignoring case, as plain
+    substrings: so OPENCRVS_NEW's writer also takes process CRVS_NEW, and CRVS1's takes source CRVS."""
+    process = re.sub(r"-\d+$", "", process)
+    return any(source.upper() in w_source.upper() and process.upper() in w_processes.upper()
+               for w_source, w_processes in writers)
+
+
+def validate_packet(dto, writers, mandatory_by_process):
     """Return the decoded identity (field -> value) or raise NoProvider / PacketNotWritten(reason)."""
     if dto is None:
         raise PacketNotWritten("request is null")
-    if f"{dto['source']}/{dto['process']}" not in providers:
+    # PacketWriter.createPacket looks up the provider before anything else (PacketWriter.getProvider)
+    if not dto["source"] or not dto["process"] or not has_writer(writers, dto["source"], dto["process"]):
         raise NoProvider(f"{dto['source']}/{dto['process']}")
     problems = []
     for name in ("id", "refId", "process", "source", "schemaJson"):

@@ -18,17 +18,34 @@ from .state import ApiError, AuthError, iso_now
 bp = Blueprint("mosip", __name__)
 
 WORKFLOW_ID, WORKFLOW_VERSION = "mosip.registration.processor.workflow.instance", "v1"
+# mosip-config v1.3.0 registration-processor-default.properties: `mosip.registration.processor.registration.
+# status.id`/`.version` (/search), `…registration.external.status.id`/`.version` (/externalstatus/search),
+# `mosip.registration.processor.application.version` (the version of a /search refusal),
+# `mosip.registration.processor.grace.period` (seconds), `registration.processor.fetch.registration.records.limit`.
 STATUS_ID, STATUS_VERSION = "mosip.registration.status", "1.0"
-STATUS_ERROR_ID = "mosip.registration.external.status"
-STATUS_LIMIT = 100  # registration.processor.fetch.registration.records.limit
+EXTERNAL_STATUS_ID, EXTERNAL_STATUS_VERSION = "mosip.registration.external.status", "1.0"
+APPLICATION_VERSION = "1.0"
+STATUS_GRACE_SECONDS = 10800
+STATUS_LIMIT = 100
 MOSIP_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 ISO_LOCAL = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?$")
 
+# Roles of a stock MOSIP v1.3.0 (mosip-config): packet-manager-default `mosip.role.commons-packet.putcreatepacket`;
+# mosip/registration `APIAuthorityList.WORKFLOWINSTANCE`; registration-processor-default
+# `mosip.role.registration.getPostsearch` / `getPostexternalstatussearch`; id-repository-default
+# `mosip.role.idrepo.identity.getidvidid` / `patchidrepo`; kernel-default `mosip.role.keymanager.getuinpartnercode`.
 PACKET_ROLES = ("REGISTRATION_PROCESSOR", "ONLINE_REGISTRATION_CLIENT")
-STATUS_ROLES = ("REGISTRATION_ADMIN", "REGISTRATION_OFFICER", "REGISTRATION_SUPERVISOR", "RESIDENT",
-                "REGISTRATION_PROCESSOR", "ONLINE_REGISTRATION_CLIENT")
-IDREPO_ROLES = ("ID_REPOSITORY", "REGISTRATION_PROCESSOR")
-TOKENID_ROLES = ("ID_AUTHENTICATION", "RESIDENT", "REGISTRATION_PROCESSOR")
+WORKFLOW_ROLES = ("ONLINE_REGISTRATION_CLIENT", "REGISTRATION_PROCESSOR", "GLOBAL_ADMIN")
+STATUS_ROLES = ("REGISTRATION_ADMIN", "REGISTRATION_OFFICER", "REGISTRATION_SUPERVISOR", "RESIDENT")
+IDREPO_READ_ROLES = ("REGISTRATION_PROCESSOR", "RESIDENT", "REGISTRATION_ADMIN", "REGISTRATION_SUPERVISOR",
+                     "REGISTRATION_OFFICER", "ID_AUTHENTICATION", "ID_REPOSITORY")
+IDREPO_UPDATE_ROLES = ("REGISTRATION_PROCESSOR", "ID_REPOSITORY")
+TOKENID_ROLES = ("ZONAL_ADMIN", "GLOBAL_ADMIN", "ID_AUTHENTICATION", "RESIDENT")
+VID_READ_ROLES = ("REGISTRATION_PROCESSOR", "ID_AUTHENTICATION", "RESIDENT", "ID_REPOSITORY")  # …idrepo.vid.getvid
+# id-repository-default: `mosip.idrepo.application.version.pattern`, `mosip.idrepo.identity.max-request-time-
+# deviation-seconds`, `mosip.idrepo.datetime.future-time-adjustment`
+IDREPO_VERSION = re.compile(r"^v\d+(\.\d+)?$")
+IDREPO_TIME_DEVIATION, IDREPO_TIME_ADJUSTMENT = 60, 2
 
 
 def state():
@@ -147,7 +164,7 @@ def create_packet():
 @bp.post("/registrationprocessor/v1/workflowmanager/workflowinstance")
 def workflow_instance():
     ids = {"id": WORKFLOW_ID, "version": WORKFLOW_VERSION}
-    _, error = authorize(PACKET_ROLES, vertx=True)
+    _, error = authorize(WORKFLOW_ROLES, vertx=True)
     if error:
         return error
     body = json_body()
@@ -172,59 +189,84 @@ def workflow_instance():
 
 
 # --- registration status ------------------------------------------------------------------------
+# mosip/registration v1.3.0 (7359e3d0): RegistrationStatusController.search + RegistrationStatusRequestValidator,
+# RegistrationExternalStatusController.search + RegistrationExternalStatusRequestValidator, and their
+# Registration(External)StatusExceptionHandler. The validators check id, version and requesttime only, in that
+# order. A refusal: the controller wraps the validator's RegStatusAppException in
+# RegStatusAppException(RPR_RGS_DATA_VALIDATION_FAILED, e), and kernel BaseCheckedException.getCodes() lists the
+# codes newest-cause first, so `errors` is [specific, RPR-RGS-015], HTTP 200, `response: null`.
+STATUS_ENDPOINTS = {
+    # external?: (id it requires and answers with, version of its answers, version of its refusals)
+    False: (STATUS_ID, STATUS_VERSION, APPLICATION_VERSION),
+    True: (EXTERNAL_STATUS_ID, EXTERNAL_STATUS_VERSION, EXTERNAL_STATUS_VERSION),
+}
+INVALID_INPUT = ("RPR-RGS-015", "Invalid Request Value - Input Data is Incorrect")
+UNKNOWN_STATUS_ERROR = ("RPR-RGS-018", "Unknown Exception Found")
+
+
 def _status_errors(*pairs):
     return [{"errorCode": code, "errorMessage": message} for code, message in pairs]
 
 
-def _validate_status_request(body):
-    """RegistrationStatusRequestValidator: every failure is RPR-RGS-015 plus the specific code."""
-    general = ("RPR-RGS-015", "Invalid Request Value - Input Data is Incorrect")
+def _status_refusal(body, external):
+    """The errors MOSIP answers for `body`, or None when the request passes its validator."""
+    own_id, version, _ = STATUS_ENDPOINTS[external]
     if not isinstance(body, dict):
-        return _status_errors(("RPR-RGS-017", "JSON Parsing Failed"))
-    checks = (
-        ("id", STATUS_ID, ("RPR-RGS-021", "Missing Request Parameter - id"), ("RPR-RGS-024", "Invalid Request Parameter - id")),
-        ("version", STATUS_VERSION, ("RPR-RGS-019", "Missing Request Value - version"),
+        return _status_errors(("RPR-RGS-017", "JSON Parsing Failed"))  # handler of JsonParseException
+    checks = (  # validateId (map of the one configured id), validateVersion (String.equals)
+        ("id", own_id, ("RPR-RGS-021", "Missing Request Parameter - id"), ("RPR-RGS-024", "Invalid Request Parameter - id")),
+        ("version", version, ("RPR-RGS-019", "Missing Request Value - version"),
          ("RPR-RGS-022", "Invalid Request Parameter - version")),
     )
     for field, expected, missing, invalid in checks:
         if body.get(field) is None:
-            return _status_errors(general, missing)
+            return _status_errors(missing, INVALID_INPUT)
         if body[field] != expected:
-            return _status_errors(general, invalid)
+            return _status_errors(invalid, INVALID_INPUT)
     requesttime = body.get("requesttime")
     if requesttime is None:
-        return _status_errors(general, ("RPR-RGS-020", "Missing Request Parameter - requesttime"))
-    if not MOSIP_TIME.match(str(requesttime)) or not _within_three_hours(requesttime):
-        return _status_errors(general, ("RPR-RGS-023", "Invalid Request Parameter - requesttime"))
+        return _status_errors(("RPR-RGS-020", "Missing Request Parameter - requesttime"), INVALID_INPUT)
+    # validateReqTime: LocalDateTime.parse with `mosip.registration.processor.datetime.pattern`
+    # (yyyy-MM-dd'T'HH:mm:ss.SSS'Z'); its DateTimeParseException is not the IllegalArgumentException the validator
+    # catches, so it reaches the controller's `catch (Exception e)`: RPR-RGS-018 alone.
+    moment = _mosip_moment(requesttime)
+    if moment is None:
+        return _status_errors(UNKNOWN_STATUS_ERROR)
+    if abs((datetime.datetime.now(datetime.timezone.utc) - moment).total_seconds()) >= STATUS_GRACE_SECONDS:
+        return _status_errors(("RPR-RGS-023", "Invalid Request Parameter - requesttime"), INVALID_INPUT)
     items = body.get("request")
-    if not isinstance(items, list) or not items:
-        return _status_errors(general, ("RPR-RGS-013", "Missing Request Value - request"))
-    if len(items) > STATUS_LIMIT:
-        return _status_errors(general, ("RPR-RGS-014", f"Invalid Request Value - more than {STATUS_LIMIT} ids"))
-    if not all(isinstance(i, dict) and isinstance(i.get("registrationId"), str) for i in items):
-        return _status_errors(general, ("RPR-RGS-006", "Invalid Request Value - RID cannot be NULL"))
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        return _status_errors(UNKNOWN_STATUS_ERROR)  # the service fails on it: the controller's catch-all
     return None
 
 
-def _within_three_hours(value):
-    moment = datetime.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
-    return abs((datetime.datetime.now(datetime.timezone.utc) - moment).total_seconds()) <= 3 * 3600
+def _mosip_moment(value):
+    if not isinstance(value, str) or not MOSIP_TIME.match(value):
+        return None
+    try:
+        moment = datetime.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ")
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=datetime.timezone.utc)
 
 
 def _status_search(external):
     _, error = authorize(STATUS_ROLES)
     if error:
         return error
+    own_id, version, refusal_version = STATUS_ENDPOINTS[external]
     body = json_body()
-    errors = _validate_status_request(body)
+    errors = _status_refusal(body, external)
     if errors:
-        return jsonify({"id": STATUS_ERROR_ID if external else STATUS_ID, "version": STATUS_VERSION,
-                        "responsetime": iso_now(), "response": None, "errors": errors})
-    rids = [item["registrationId"] for item in body["request"]]
-    rows, missing = state().status_rows(rids, external=external)
+        return jsonify({"id": own_id, "version": refusal_version, "responsetime": iso_now(), "response": None,
+                        "errors": errors})
+    items = body["request"]
+    if not external:  # /search answers the first `registration.processor.fetch.registration.records.limit` ids
+        items = items[:STATUS_LIMIT]
+    rids = [item.get("registrationId") for item in items]
+    rows, missing = state().status_rows([rid for rid in rids if isinstance(rid, str)], external=external)
     errors = [{"errorCode": "RPR-RGS-031", "errorMessage": "RID Not Found", "registrationId": rid} for rid in missing]
-    return jsonify({"id": STATUS_ID, "version": STATUS_VERSION, "responsetime": iso_now(),
-                    "response": rows, "errors": errors})
+    return jsonify({"id": own_id, "version": version, "responsetime": iso_now(), "response": rows, "errors": errors})
 
 
 @bp.post("/registrationprocessor/v1/registrationstatus/search")
@@ -256,7 +298,8 @@ def _hub_reply(status, **params):
 
 
 def _hub_token():
-    # security.bal: the token is read only from the Cookie header, split on "; ".
+    # mosip/websub hub/modules/security/security.bal getToken: the token is read only from the Cookie header,
+    # split on "; ".
     for part in request.headers.get("Cookie", "").split("; "):
         if part.startswith("Authorization="):
             return part.split("=", 1)[1]
@@ -274,10 +317,13 @@ def _hub_authorized(topic, prefix):
     except AuthError:
         return "Authentication Failed"
     roles = set(info["roles"])
+    # v1.3.0 authorizeSubscriber drops PARTNER_USER_ID_PREFIX (websub-service.toml: "service-account-", Keycloak's
+    # name for a client's own user) from the token's userId before comparing it with the topic's partner id
+    user_id = info["userId"].removeprefix("service-account-")
     if "/" in topic:
         partner, event = topic.split("/", 1)
         if prefix == "SUBSCRIBE_":
-            ok = f"SUBSCRIBE_{event}_INDIVIDUAL" in roles and info["userId"] == partner
+            ok = f"SUBSCRIBE_{event}_INDIVIDUAL" in roles and user_id == partner
         else:
             ok = f"PUBLISH_{event}_ALL_INDIVIDUAL" in roles
     else:
@@ -331,14 +377,21 @@ def token_id(uin, partner_code):
 @bp.patch("/idrepository/v1/identity")
 def update_identity():
     ids = {"id": "mosip.id.update", "version": "v1.0"}
-    _, error = authorize(IDREPO_ROLES)
+    _, error = authorize(IDREPO_UPDATE_ROLES)
     if error:
         return error
     body = json_body()
     if not isinstance(body, dict):
         return kernel_error("IDR-IDC-003", "Invalid Request", **ids)
+    # mosip/id-repository IdRepoController.updateIdentity: validateId first, then the binder's errors
+    # (IdRequestValidator.validate: BaseIdRepoValidator.validateReqTime, then validateVersion if no error yet)
+    if body.get("id") is None:
+        return kernel_error("IDR-IDC-001", "Missing Input Parameter - id", **ids)
     if body.get("id") != "mosip.id.update":
         return kernel_error("IDR-IDC-002", "Invalid Input Parameter - id", **ids)
+    refused = _idrepo_requesttime_error(body.get("requesttime")) or _idrepo_version_error(body.get("version"))
+    if refused:
+        return kernel_error(*refused, **ids)
     req = body.get("request") if isinstance(body.get("request"), dict) else {}
     identity = req.get("identity") if isinstance(req.get("identity"), dict) else {}
     uin = identity.get("UIN")
@@ -359,9 +412,43 @@ def update_identity():
     return wrapper({"status": status}, None, **ids)
 
 
+def _idrepo_requesttime_error(value):
+    """BaseIdRepoValidator.validateReqTime: at most IDREPO_TIME_DEVIATION seconds from the server clock (moved on
+    by IDREPO_TIME_ADJUSTMENT); an unreadable value fails Jackson (IdRepoExceptionHandler.handleHttpMessageNotReadable:
+    IDR-IDC-002 requesttime)."""
+    if value is None:
+        return "IDR-IDC-001", "Missing Input Parameter - requesttime"
+    moment = _mosip_moment(value) or _iso_local(value)
+    if moment is None:
+        return "IDR-IDC-002", "Invalid Input Parameter - requesttime"
+    server = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=IDREPO_TIME_ADJUSTMENT)
+    if abs((moment - server).total_seconds()) > IDREPO_TIME_DEVIATION:
+        return "IDR-IDC-002", (f"Invalid Input Parameter - requesttime - the timestamp value can be at most "
+                               f"{IDREPO_TIME_DEVIATION} seconds before and after the current time.")
+    return None
+
+
+def _idrepo_version_error(value):
+    """BaseIdRepoValidator.validateVersion against `mosip.idrepo.application.version.pattern`."""
+    if value is None:
+        return "IDR-IDC-001", "Missing Input Parameter - version"
+    if not isinstance(value, str) or not IDREPO_VERSION.match(value):
+        return "IDR-IDC-002", "Invalid Input Parameter - version"
+    return None
+
+
+def _iso_local(value):
+    if not isinstance(value, str) or not ISO_LOCAL.match(value):
+        return None
+    try:
+        return datetime.datetime.fromisoformat(value).replace(tzinfo=datetime.timezone.utc)
+    except ValueError:
+        return None
+
+
 @bp.get("/idrepository/v1/identity/idvid/<some_id>")
 def read_identity(some_id):
-    _, error = authorize(IDREPO_ROLES)
+    _, error = authorize(IDREPO_READ_ROLES)
     if error:
         return error
     found = state().identity(some_id)
@@ -373,7 +460,7 @@ def read_identity(some_id):
 
 @bp.get("/idrepository/v1/vid/<vid>")
 def read_vid(vid):
-    _, error = authorize(IDREPO_ROLES)
+    _, error = authorize(VID_READ_ROLES)
     if error:
         return error
     found = state().identity(vid)

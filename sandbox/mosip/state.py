@@ -10,13 +10,14 @@ import datetime
 import hashlib
 import json
 import random
+import re
 import threading
 import time
 from pathlib import Path
 
 from . import crypto
 from .hub import Hub, Pump, new_uuid_factory
-from .packets import NoProvider, PacketNotWritten, fields_text, meta_label, read_packet_dto, validate_packet
+from .packets import NoProvider, PacketNotWritten, fields_text, meta_label, read_packet_dto, packet_writers, validate_packet
 
 HERE = Path(__file__).parent
 
@@ -30,6 +31,63 @@ EXTERNAL_STATUS = {
 COLLAPSED_TO_PROCESSED = {"UIN_GENERATED", "REREGISTER", "REJECTED", "REPROCESS_FAILED"}
 TERMINAL = {"PROCESSED", "REJECTED", "FAILED"}
 WORKFLOW_COMPLETED_TOPIC = "REGISTRATION_PROCESSOR_WORKFLOW_COMPLETED_EVENT"
+
+# The lines of a stock MOSIP v1.3.0's configuration the sandbox follows, verbatim (mosip/mosip-config tag v1.3.0,
+# 2cc684ab: application-default.properties for `provider.packetwriter.*`, registration-processor-default.properties
+# for the others). `MOSIP_PROPERTIES` in the sandbox's config adds or replaces lines, as a deployment does; the
+# README's MOSIP section lists the lines for each choice of PORTAL_MOSIP_SOURCE / PORTAL_MOSIP_PROCESS_*.
+# * `provider.packetwriter.*`: the source/process pairs createPacket accepts (else KER-PUT-006, see packets.py);
+# * `registration.processor.main-processes` and `…additional-process.category-mapping`: the processes the workflow
+#   manager gives an iteration (mosip/registration `Utilities.getIterationForSyncRecord`; else RPR-WIS-000);
+# * `camel.secure.active.flows.file.names`: the route files; a process without one never gets past its first stage.
+STOCK_PROPERTIES = {
+    "provider.packetwriter.mosip": "source:REGISTRATION_CLIENT,process:NEW|UPDATE|LOST|BIOMETRIC_CORRECTION,"
+                                   "classname:io.mosip.commons.packet.impl.PacketWriterImpl",
+    "provider.packetwriter.resident": "source:RESIDENT,process:ACTIVATED|DEACTIVATED|RES_UPDATE|LOST|RES_REPRINT,"
+                                      "classname:io.mosip.commons.packet.impl.PacketWriterImpl",
+    "provider.packetwriter.opencrvs": "source:OPENCRVS,process:OPENCRVS_NEW,"
+                                      "classname:io.mosip.commons.packet.impl.PacketWriterImpl",
+    "provider.packetwriter.crvs1": "source:CRVS1,process:CRVS_NEW|CRVS_DEATH,"
+                                   "classname:io.mosip.commons.packet.impl.PacketWriterImpl",
+    "registration.processor.main-processes": "NEW,UPDATE,LOST,RES_UPDATE,ACTIVATE,DEACTIVATE,OPENCRVS_NEW",
+    "registration.processor.additional-process.category-mapping": "{'CRVS_NEW':'NEW','CRVS_DEATH':'UPDATE'}",
+    "camel.secure.active.flows.file.names": ",".join(
+        f"registration-processor-camel-routes-{name}-default.xml" for name in (
+            "new", "update", "activate", "res-update", "deactivate", "lost", "res-reprint", "biometric-correction",
+            "opencrvs_new", "infant-crvs_new", "crvs_death", "backward-compatibility")),
+}
+# The lines the README's MOSIP section tells a deployment to add for corrections (CRVS_UPDATE with source CRVS1);
+# `python -m sandbox.run` starts the demo MOSIP with them, so the demo's corrections go through
+# (tests/sandbox/test_mosip_source_process_pairs.py checks they are the README's lines).
+CORRECTIONS_DEPLOYMENT = {
+    "provider.packetwriter.crvs1": "source:CRVS1,process:CRVS_NEW|CRVS_DEATH|CRVS_UPDATE,"
+                                   "classname:io.mosip.commons.packet.impl.PacketWriterImpl",
+    "registration.processor.additional-process.category-mapping":
+        "{'CRVS_NEW':'NEW','CRVS_DEATH':'UPDATE','CRVS_UPDATE':'UPDATE'}",
+    "camel.secure.active.flows.file.names": STOCK_PROPERTIES["camel.secure.active.flows.file.names"]
+                                            + ",registration-processor-camel-routes-crvs_update-default.xml",
+}
+# Route file -> process, where the file name does not say it (the process is in the route's bus addresses,
+# e.g. `eventbus://securezone-notification-crvs_new-bus-out` in registration-processor-camel-routes-infant-crvs_new).
+ROUTE_FILE_PROCESS = {"activate": "ACTIVATED", "deactivate": "DEACTIVATED", "infant-crvs_new": "CRVS_NEW",
+                      "backward-compatibility": None}
+
+
+def routed_processes(file_names):
+    """The processes the camel bridge routes, from `camel.secure.active.flows.file.names`."""
+    found = set()
+    for name in file_names.split(","):
+        match = re.fullmatch(r"registration-processor-camel-routes-(.+)-default\.xml", name.strip())
+        if match:
+            process = ROUTE_FILE_PROCESS.get(match.group(1), match.group(1).replace("-", "_").upper())
+            if process:
+                found.add(process)
+    return found
+
+
+def category_mapping(text):
+    """`{'CRVS_NEW':'NEW',…}` (a SpEL map literal) -> dict."""
+    return dict(re.findall(r"'([^']+)'\s*:\s*'([^']+)'", text or ""))
 
 
 class AuthError(Exception):
@@ -54,7 +112,7 @@ def iso_now(ts=None):
 
 def _load_seed(config):
     seed = json.loads((HERE / "seed.json").read_text())
-    for key in ("clients", "providers", "mandatory_fields", "identities"):
+    for key in ("clients", "mandatory_fields", "identities"):
         if config.get(key.upper()) is not None:
             seed[key] = config[key.upper()]
     return seed
@@ -75,7 +133,17 @@ class MosipState:
         self.rid_sequences = {}
         self.rid_sequence_start = int(config.get("RID_SEQUENCE_START", 1))
         self.id_schema_text = (HERE / "id_schema.json").read_text()
-        self.providers = set(seed["providers"])
+        # MOSIP's configuration: stock v1.3.0 plus the deployment's lines. An explicit `PROVIDERS` list
+        # ("SOURCE/PROCESS", exact pairs) replaces the packet writers those lines register.
+        self.properties = {**STOCK_PROPERTIES, **dict(config.get("MOSIP_PROPERTIES") or {})}
+        if config.get("PROVIDERS") is not None:
+            self.writers = [tuple(pair.split("/", 1)) for pair in config["PROVIDERS"]]
+        else:
+            self.writers = packet_writers(self.properties)
+        self.main_processes = set(self.properties["registration.processor.main-processes"].split(","))
+        self.process_categories = category_mapping(
+            self.properties["registration.processor.additional-process.category-mapping"])
+        self.routed = routed_processes(self.properties["camel.secure.active.flows.file.names"])
         self.mandatory = dict(seed["mandatory_fields"])
         self.death_processes = set(config.get("DEATH_PROCESSES", ["CRVS_DEATH", "OPENCRVS_DEATH"]))
         self.update_processes = set(config.get("UPDATE_PROCESSES", ["CRVS_UPDATE"]))
@@ -90,6 +158,14 @@ class MosipState:
         self.datashare_max_uses = int(config.get("DATASHARE_MAX_USES", 5))
         self.credential_via_datashare = bool(config.get("CREDENTIAL_VIA_DATASHARE", False))
         self.credential_type = config.get("CREDENTIAL_TYPE", "opencrvs")
+        # How a credential names its record: "rid" (`event.data.registrationId`, subject id `…/<RID>`) or
+        # "opencrvs-stage" (MOSIP's OpenCRVS stage: `opencrvsBRN` only, subject id = VID); see _issue_credential.
+        self.credential_shape = config.get("CREDENTIAL_SHAPE", "rid")
+        if self.credential_shape not in ("rid", "opencrvs-stage"):
+            raise ValueError(f"CREDENTIAL_SHAPE {self.credential_shape!r}: expected rid or opencrvs-stage")
+        # opencrvs-stage: the `additionalData` key of the registration number ("opencrvsId" before 2022-08,
+        # "" for a packet whose metaInfo has no such label: the stage then sends no additionalData)
+        self.credential_brn_key = config.get("CREDENTIAL_BRN_KEY", "opencrvsBRN")
         self.credential_include_uin = bool(config.get("CREDENTIAL_INCLUDE_UIN", True))
         self.credential_protected = list(config.get("CREDENTIAL_PROTECTED_ATTRIBUTES", []))
         self.credential_partners = list(config.get("CREDENTIAL_PARTNERS", ["opencrvs-partner"]))
@@ -174,7 +250,7 @@ class MosipState:
         Raises BadRequestBody (HTTP 400) or NoProvider (KER-PUT-006)."""
         dto = read_packet_dto(body)
         try:
-            identity = validate_packet(dto, self.providers, self.mandatory)
+            identity = validate_packet(dto, self.writers, self.mandatory)
         except PacketNotWritten as exc:
             with self.lock:
                 self.packet_failures.append({"id": (dto or {}).get("id"), "reason": str(exc), "at": iso_now()})
@@ -201,7 +277,10 @@ class MosipState:
     def create_workflow(self, request):
         rid = (request or {}).get("registrationId")
         process = (request or {}).get("process")
-        if not rid or not process or process not in {p.split("/", 1)[1] for p in self.providers}:
+        # Utilities.getIterationForSyncRecord: a process that is not a main process nor mapped to one has no
+        # iteration (AdditionalInfoIdNotFoundException); WorkflowInstanceService answers RPR-WIS-000.
+        if not rid or not process or not (process in self.main_processes
+                                          or self.process_categories.get(process) in self.main_processes):
             raise ApiError("RPR-WIS-000", "Unknown Exception")
         with self.lock:
             for wf in self.workflows.get(rid, []):
@@ -235,22 +314,32 @@ class MosipState:
         now = time.time()
         done = []
         with self.lock:
-            pending = [wf for wfs in self.workflows.values() for wf in wfs if wf["status"] not in TERMINAL]
+            pending = [wf for wfs in self.workflows.values() for wf in wfs
+                       if wf["status"] not in TERMINAL and not wf.get("stalled")]
             for wf in pending:
-                if force or now >= wf["due_done"]:
+                if wf["process"] not in self.routed:
+                    if force or now >= wf["due_processing"]:
+                        self._stall(wf)
+                elif force or now >= wf["due_done"]:
                     done.append(wf)
                 elif now >= wf["due_processing"] and wf["status"] == "RESUMABLE":
                     wf["status"] = "PROCESSING"
                     self._transaction(wf, "VALIDATE_PACKET", "SUCCESS", "Packet validation in progress")
             for wf in done:
                 self._finish(wf)
-            upcoming = [wf for wf in pending if wf["status"] not in TERMINAL]
+            upcoming = [wf for wf in pending if wf["status"] not in TERMINAL and not wf.get("stalled")]
         for wf in done:
             self._announce(wf)
         if not upcoming:
             return None
         return max(0.0, min(wf["due_processing"] if wf["status"] == "RESUMABLE" else wf["due_done"]
                             for wf in upcoming) - time.time())
+
+    def _stall(self, wf):
+        """A process without a camel route (`camel.secure.active.flows.file.names`): its first stage runs, then
+        the stage's bus-out message has no route, so the registration stays PROCESSING."""
+        wf["status"], wf["stalled"] = "PROCESSING", True
+        self._transaction(wf, "VALIDATE_PACKET", "SUCCESS", f"no camel route for process {wf['process']}")
 
     def _rate_hit(self, rid, salt, rate):
         if rate <= 0:
@@ -347,6 +436,9 @@ class MosipState:
             self.partners[partner_id] = (key, thumbprint)
 
     def _issue_credential(self, wf, partner_id):
+        """Publish `<partner>/CREDENTIAL_ISSUED` for a processed packet, in the configured CREDENTIAL_SHAPE."""
+        if self.credential_shape == "opencrvs-stage":
+            return self._issue_stage_credential(wf, partner_id)
         with self.lock:
             partner = self.partners.get(partner_id)
             packet = self.packets.get((wf["rid"], wf["source"], wf["process"]))
@@ -411,6 +503,79 @@ class MosipState:
         with self.lock:
             self.credentials.append({"rid": wf["rid"], "partner": partner_id, "eventId": event_id,
                                      "transactionId": transaction_id, "datashare": share_uri is not None})
+        self.hub.publish(topic, json.dumps(event).encode())
+
+    def _issue_stage_credential(self, wf, partner_id):
+        """The credential MOSIP's OpenCRVS stage asks for, as MOSIP's credential service issues it.
+
+        * the stage asks for the credential of the person's perpetual VID (`id` = VID), type `opencrvs`, with a
+          fresh PIN as `encryptionKey` and `additionalData: {opencrvsBRN}` read from the packet's metaInfo label
+          `opencrvsBRN`, none when the label is missing (mosip/mosip-opencrvs `registration-processor-opencrvs-stage`
+          `OpencrvsStage.process`, `getVid`, `getOpencrvsBRN`, `getCredentialRequestDto`; before commit c4b239c
+          the label and key were `opencrvsId`);
+        * the credential service builds `credentialSubject` = {`id`: the requested id, the policy's attributes}
+          and the credential {id, type, issuer, issuanceDate, issuedTo, consent, credentialSubject,
+          protectedAttributes} (mosip/id-repository credential-service `CredentialProvider.getFormattedCredentialData`;
+          id prefix, type and issuer: `mosip.credential.service.format.id`, `…credential.schema`, `…format.issuer`
+          in its test application.properties),
+          then publishes `event.data` = additionalData + credential, proof, credentialType, protectionKey, with
+          `event.transactionId` = the credential request id and no RID anywhere
+          (`CredentialStoreServiceImpl.getEventModel`).
+        """
+        with self.lock:
+            partner = self.partners.get(partner_id)
+            packet = self.packets.get((wf["rid"], wf["source"], wf["process"]))
+        if partner is None:
+            with self.lock:
+                self.credential_failures.append({"rid": wf["rid"], "partner": partner_id,
+                                                 "reason": "no certificate for partner"})
+            return
+        outcome = wf.get("outcome") or {}
+        if "VID" not in outcome:  # the stage finds no perpetual VID: no credential (RPR_OPC_VID_NOT_AVAILABLE)
+            with self.lock:
+                self.credential_failures.append({"rid": wf["rid"], "partner": partner_id, "reason": "no VID"})
+            return
+        meta = packet["metaInfo"] if packet else {}
+        label = self.credential_brn_key
+        brn = meta_label(meta, "opencrvsBRN") if label else None
+        issued = iso_now()
+        with self.lock:
+            pin = "".join(self.rng.choice("0123456789") for _ in range(6))
+        subject = {"id": outcome["VID"]}
+        if self.credential_include_uin:
+            subject["UIN"] = outcome["UIN"]
+        protected = []
+        for name in self.credential_protected:
+            if isinstance(subject.get(name), str) and subject[name]:
+                subject[name] = crypto.encrypt_with_pin(subject[name], pin)
+                protected.append(name)
+        credential = {
+            "id": f"http://mosip.io/credentials/{self.uuid()}", "type": ["MOSIPVerifiableCredential"],
+            "issuer": "https://mosip.io/issuers/", "issuanceDate": issued, "issuedTo": partner_id, "consent": "",
+            "credentialSubject": subject, "protectedAttributes": protected,
+        }
+        encrypted = crypto.urlsafe_b64(crypto.encrypt_ver_r2(json.dumps(credential).encode(), *partner))
+        event_id, request_id = self.uuid(), self.uuid()
+        data = {label: brn} if isinstance(brn, str) and brn else {}
+        data.update({"proof": {"signature": crypto.detached_jws(encrypted.encode(), self.secret)},
+                     "credentialType": self.credential_type, "protectionKey": pin})
+        share_uri = None
+        if self.credential_via_datashare:
+            key = self.uuid().replace("-", "")
+            with self.lock:
+                self.datashares[key] = {"data": encrypted, "uses": 0}
+            share_uri = f"{self.public_url}/v1/datashare/get/mpolicy-default-{partner_id}/{partner_id}/{key}"
+        else:
+            data["credential"] = encrypted
+        topic = f"{partner_id}/CREDENTIAL_ISSUED"
+        event = {
+            "publisher": "CREDENTIAL_SERVICE", "topic": topic, "publishedOn": issued,
+            "event": {"id": event_id, "transactionId": request_id, "type": {"namespace": "mosip", "name": "mosip"},
+                      "timestamp": issued, "dataShareUri": share_uri, "data": data},
+        }
+        with self.lock:
+            self.credentials.append({"rid": wf["rid"], "partner": partner_id, "eventId": event_id,
+                                     "transactionId": request_id, "datashare": share_uri is not None})
         self.hub.publish(topic, json.dumps(event).encode())
 
     def read_datashare(self, key):

@@ -35,14 +35,15 @@ def birth_fields(name="Ada Lovelace"):
             "zone": m.multilingual("Zone A"), "postalCode": "NA", "birthCertificateNumber": "2022B60QW1Y"}
 
 
-def send_packet(client, rid, fields, process="CRVS_NEW", brn="2022B60QW1Y"):
+def send_packet(client, rid, fields, process="CRVS_NEW", brn="2022B60QW1Y", source="CRVS1"):
+    # CRVS1: the source a stock MOSIP v1.3.0 registers with CRVS_NEW and CRVS_DEATH (provider.packetwriter.crvs1)
     schema = client.id_schema()
-    dto = m.build_packet_dto(rid, process=process, source="OPENCRVS", fields=fields, schema_json=schema.schema_json,
+    dto = m.build_packet_dto(rid, process=process, source=source, fields=fields, schema_json=schema.schema_json,
                              schema_version=schema.id_version, ref_id="10001_10004",
                              meta_info=m.build_meta_info(rid, "10001", "10004", extra_labels={"opencrvsBRN": brn}),
                              audits=[m.build_audit(rid, uuid=str(uuid.uuid4()))])
     infos = client.create_packet(dto)
-    workflow = client.create_workflow_instance(rid, process, "OPENCRVS")
+    workflow = client.create_workflow_instance(rid, process, source)
     return infos, workflow
 
 
@@ -53,7 +54,7 @@ def test_a_birth_gets_a_uin_through_websub_and_a_partner_token(world):
     rid = client.generate_rid("10001", "10004")
     infos, workflow = send_packet(client, rid, birth_fields())
     assert len(infos) == 3 and workflow.workflow_instance_id
-    assert client.create_workflow_instance(rid, "CRVS_NEW", "OPENCRVS").already_present  # a retry is harmless
+    assert client.create_workflow_instance(rid, "CRVS_NEW", "CRVS1").already_present  # a retry is harmless
     wait_until(lambda: client.external_status([rid]).statuses.get(rid) == "UIN_GENERATED", timeout=5)
     assert client.registration_status([rid]).statuses[rid] == "PROCESSED"
     delivery = receiver.wait_for("deliveries")[0]

@@ -9,6 +9,7 @@ import pytest
 from portal.packets.cli import subscribe_opencrvs
 from portal.packets.handlers import NO_UIN_KNOWN
 from tests.integration.packets_support import all_in, open_world
+from tests.sandbox.mosip_support import CORRECTIONS_CRVS1, readme_properties
 
 CORRECTIONS = ("BIRTH_CORRECTED", "DEATH_CORRECTED")
 
@@ -16,7 +17,9 @@ CORRECTIONS = ("BIRTH_CORRECTED", "DEATH_CORRECTED")
 @pytest.fixture
 def world(make_app, request):
     with ExitStack() as stack:
-        yield open_world(stack, make_app, portal_config=getattr(request, "param", None))
+        # corrections need the MOSIP lines the README gives a deployment (a stock v1.3.0 has no CRVS_UPDATE writer)
+        yield open_world(stack, make_app, mosip_config={"MOSIP_PROPERTIES": readme_properties(CORRECTIONS_CRVS1)},
+                         portal_config=getattr(request, "param", None))
 
 
 def correct(world, record_id, **extra):

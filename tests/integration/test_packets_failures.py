@@ -18,20 +18,43 @@ def world(make_app, request):
         yield open_world(stack, make_app, portal_config=getattr(request, "param", None))
 
 
+# Errors go back to OpenCRVS 1.9 (the events API's reject); OpenCRVS 1.x's country config has no error channel.
+V19 = {"PORTAL_OPENCRVS_GENERATION": "v1.9"}
+
+
 def mediator_posts(world):
     return [r["body"] for r in world.crvs_received() if r["route"] == "mosip-openhim-mediator"]
 
 
+def emit_v19(world):
+    return world.emit("birth", generation="v1.9", url=f"{world.portal.url}/api/opencrvs/registration")
+
+
+def rejection_sent(world):
+    return {r["kind"]: r["body"] for r in world.crvs_received() if r["kind"] in ("register.reject", "reject.request")}
+
+
+@pytest.mark.parametrize("world", [V19], indirect=True, ids=["v1.9"])
 def test_a_mosip_rejection_sends_the_error_back_to_opencrvs(world):
-    world.subscribe()
+    world.subscribe(crvs=False)
     world.mosip_rules(reject_rate=1.0)
-    emitted = world.emit("birth")["records"][0]
+    emit_v19(world)
     packet = world.drive(lambda ps: ps and ps[0].state == "rejected" and ps[0].error_notified)[0]
     assert packet.error_code == "REJECTED" and "REJECTED" in packet.error_message
     assert packet.uin_token is None
-    body = mediator_posts(world)[0]
-    assert body["BRN"] == emitted["registration_number"] and body["MOSIP_ERROR"]["code"] == "REJECTED"
-    assert "MOSIP_PSUT_TOKEN_ID" not in body
+    sent = rejection_sent(world)
+    assert sent["register.reject"]["actionId"] == packet.action_id
+    assert sent["reject.request"]["content"]["reason"] == packet.error_message
+
+
+def test_a_mosip_rejection_is_not_sent_to_opencrvs_1_and_the_packet_says_why(world):
+    world.subscribe()
+    world.mosip_rules(reject_rate=1.0)
+    world.emit("birth")
+    packet = world.drive(lambda ps: ps and ps[0].state == "rejected" and ps[0].error_notified)[0]
+    assert packet.error_code == "REJECTED"
+    assert mediator_posts(world) == []
+    assert "nothing sent to OpenCRVS: OpenCRVS 1.x cannot take MOSIP's error" in world.timeline(packet.id)[-1][2]
 
 
 def test_mosip_down_then_up_retries_then_succeeds(world):
@@ -81,17 +104,18 @@ def test_a_permanent_failure_waits_for_the_supervisor_who_retries_it(world):
         assert [e.actor for e in events] == ["supervisor1"]
 
 
+@pytest.mark.parametrize("world", [V19], indirect=True, ids=["v1.9"])
 def test_a_supervisor_rejects_a_failed_packet_with_a_reason(world):
-    world.subscribe()
+    world.subscribe(crvs=False)
     world.mosip.fail(400, count=1, path="/commons/v1/packetmanager")
-    world.emit("birth")
+    emit_v19(world)
     failed = world.drive(all_in("failed"))[0]
     with world.app.app_context():
         pipeline.reject_packet(db.session.get(Packet, failed.id), "duplicate of an earlier record", actor="sup")
         db.session.commit()
     packet = world.drive(lambda ps: ps[0].error_notified)[0]
     assert packet.state == "rejected" and packet.error_code == "REJECTED_BY_SUPERVISOR"
-    assert mediator_posts(world)[0]["MOSIP_ERROR"]["message"] == "duplicate of an earlier record"
+    assert rejection_sent(world)["reject.request"]["content"]["reason"] == "duplicate of an earlier record"
     with world.app.app_context():
         assert audit.AuditEvent.query.filter_by(action="packet.rejected").count() == 1
 

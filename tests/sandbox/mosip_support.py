@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import re
 import threading
 import time
 from pathlib import Path
@@ -10,6 +11,7 @@ from flask import Flask, request
 
 AUTH = "/v1/authmanager/authenticate/clientidsecretkey"
 CREATE = "/commons/v1/packetmanager/createPacket"
+EXTERNAL_STATUS_ID = "mosip.registration.external.status"
 WORKFLOW = "/registrationprocessor/v1/workflowmanager/workflowinstance"
 SCHEMA_JSON = (Path(__file__).parents[2] / "sandbox" / "mosip" / "id_schema.json").read_text()
 
@@ -44,7 +46,7 @@ def birth_fields(**overrides):
     return {k: v for k, v in fields.items() if v is not None}
 
 
-def packet_body(rid, fields=None, process="CRVS_NEW", source="OPENCRVS", audits=None, brn="2022B60QW1Y"):
+def packet_body(rid, fields=None, process="CRVS_NEW", source="CRVS1", audits=None, brn="2022B60QW1Y"):
     return {
         "id": "mosip.registration.packet.writer", "version": "v1", "requesttime": now(),
         "request": {
@@ -58,7 +60,7 @@ def packet_body(rid, fields=None, process="CRVS_NEW", source="OPENCRVS", audits=
     }
 
 
-def workflow_body(rid, process="CRVS_NEW", source="OPENCRVS", **overrides):
+def workflow_body(rid, process="CRVS_NEW", source="CRVS1", **overrides):
     body = {"id": "mosip.registration.processor.workflow.instance", "version": "v1", "requesttime": now(),
             "request": {"registrationId": rid, "process": process, "source": source, "additionalInfoReqId": "",
                         "notificationInfo": {"name": "crvs_user", "phone": "+1234567890", "email": "u@example.com"}}}
@@ -67,6 +69,7 @@ def workflow_body(rid, process="CRVS_NEW", source="OPENCRVS", **overrides):
 
 
 def status_body(*rids, **overrides):
+    """A `/registrationstatus/search` request (the external search wants `id=EXTERNAL_STATUS_ID`)."""
     body = {"id": "mosip.registration.status", "version": "1.0", "requesttime": now(),
             "request": [{"registrationId": rid} for rid in rids]}
     body.update(overrides)
@@ -127,3 +130,32 @@ def wait_until(predicate, timeout=5.0, interval=0.02):
             return value
         time.sleep(interval)
     raise AssertionError("condition not met in time")
+
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "mosip"
+
+
+def stock_properties(name):
+    """A mosip-config v1.3.0 `<name>-default.properties` (tests/fixtures/mosip, verbatim) as a dict; values
+    unescaped as java.util.Properties reads them (`\\/` is `/`, `\\\\` is `\\`)."""
+    values = {}
+    for line in (FIXTURES / f"mosip-config_v1.3.0_{name}-default.properties").read_text().splitlines():
+        line = line.strip()
+        if not line or line[0] in "#!" or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip()] = re.sub(r"\\(.)", r"\1", value.strip())
+    return values
+
+
+README = Path(__file__).parents[2] / "README.md"
+CORRECTIONS_CRVS1 = "PORTAL_MOSIP_PROCESS_CORRECTION=CRVS_UPDATE with PORTAL_MOSIP_SOURCE=CRVS1"
+
+
+def readme_properties(title):
+    """The MOSIP lines of the README's ```properties block whose first line is `# <title>`, as a dict; values
+    unescaped as java.util.Properties reads them (`source:CRVS1\\/process:…` is `source:CRVS1/process:…`)."""
+    match = re.search(r"```properties\n# " + re.escape(title) + r"\n(.*?)```", README.read_text(), re.S)
+    assert match, f"README has no properties block titled {title!r}"
+    lines = [line for line in match.group(1).splitlines() if line and not line.startswith("#")]
+    return {key: re.sub(r"\\(.)", r"\1", value) for key, value in (line.split("=", 1) for line in lines)}

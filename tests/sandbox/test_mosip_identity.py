@@ -6,7 +6,7 @@ import re
 import pytest
 
 from sandbox.mosip import create_app
-from tests.sandbox.mosip_support import login
+from tests.sandbox.mosip_support import login, now
 
 PATCH = "/idrepository/v1/identity/"
 
@@ -17,7 +17,7 @@ def client():
 
 
 def deactivate_body(uin, **overrides):
-    body = {"id": "mosip.id.update", "version": "v1.0", "requesttime": "2025-01-01T00:00:00.000Z",
+    body = {"id": "mosip.id.update", "version": "v1.0", "requesttime": now(),
             "request": {"registrationId": "10001100040000120250101000000", "status": "DEACTIVATED",
                         "identity": {"IDSchemaVersion": 0.0, "UIN": uin}}}
     body.update(overrides)
@@ -39,13 +39,14 @@ def test_deactivating_a_known_uin(client):
     assert read["status"] == "DEACTIVATED"
 
 
-@pytest.mark.parametrize("body,code", [
-    (deactivate_body("9999999999"), "IDR-IDC-007"),
-    (deactivate_body("2784528096", id="mosip.id.create"), "IDR-IDC-002"),
-    (deactivate_body(None), "IDR-IDC-001"),
+# Bodies are built in the test, not at collection: the identity repository refuses a requesttime 60 s old.
+@pytest.mark.parametrize("uin,overrides,code", [
+    ("9999999999", {}, "IDR-IDC-007"),
+    ("2784528096", {"id": "mosip.id.create"}, "IDR-IDC-002"),
+    (None, {}, "IDR-IDC-001"),
 ], ids=["unknown-uin", "wrong-id", "missing-uin"])
-def test_refusals_come_back_in_errors(client, body, code):
-    response = client.patch(PATCH, json=body)
+def test_refusals_come_back_in_errors(client, uin, overrides, code):
+    response = client.patch(PATCH, json=deactivate_body(uin, **overrides))
     assert response.status_code == 200
     assert response.json["errors"][0]["errorCode"] == code and response.json["response"] is None
 

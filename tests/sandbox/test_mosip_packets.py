@@ -23,7 +23,7 @@ def test_a_valid_packet_answers_one_packet_info_per_sub_packet(client):
     assert [info["packetName"] for info in payload["response"]] == [f"{rid}_evidence", f"{rid}_optional", f"{rid}_id"]
     info = payload["response"][0]
     assert info["providerName"] == "PacketWriterImpl" and info["providerVersion"] == "v1.0"
-    assert info["source"] == "OPENCRVS" and info["process"] == "CRVS_NEW" and info["refId"] == "10001_10004"
+    assert info["source"] == "CRVS1" and info["process"] == "CRVS_NEW" and info["refId"] == "10001_10004"
 
 
 def test_numbers_are_coerced_to_strings_like_jackson(client):

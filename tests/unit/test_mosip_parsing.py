@@ -60,8 +60,9 @@ STATUS = {"id": "mosip.registration.status", "version": "1.0", "responsetime": "
           "errors": [{"errorCode": "RPR-RGS-031", "errorMessage": "RID Not Found",
                       "registrationId": "10001100040000220250522121835"}]}
 STATUS_INVALID = {"id": "mosip.registration.external.status", "version": "1.0", "responsetime": "…", "response": None,
-                  "errors": [{"errorCode": "RPR-RGS-015", "errorMessage": "Invalid Request Value - Input Data is Incorrect"},
-                             {"errorCode": "RPR-RGS-023", "errorMessage": "Invalid Request Parameter - requesttime"}]}
+                  # the order RegistrationExternalStatusExceptionHandler answers: the specific code, then RPR-RGS-015
+                  "errors": [{"errorCode": "RPR-RGS-023", "errorMessage": "Invalid Request Parameter - requesttime"},
+                             {"errorCode": "RPR-RGS-015", "errorMessage": "Invalid Request Value - Input Data is Incorrect"}]}
 
 
 def test_created_packet_infos():
