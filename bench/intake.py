@@ -47,7 +47,7 @@ TABLES = "packets, packet_inbound_events, packet_events, jobs"
 def signed_bodies(count, seed):
     """`count` distinct BIRTH_REGISTERED deliveries, as OpenCRVS sends them (JSON.stringify + signature)."""
     from portal.packets.intake import opencrvs_signature
-    from sandbox.opencrvs import bundles
+    from portal_sandbox.opencrvs import bundles
 
     out = []
     for seq in range(count):

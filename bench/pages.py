@@ -20,7 +20,7 @@ from portal.auth.accounts import create_user  # noqa: E402
 from portal.auth.models import ROLES  # noqa: E402
 from portal.config import PROJECT_ROOT  # noqa: E402
 from portal.extensions import db  # noqa: E402
-from sandbox.run import PEERS, serve  # noqa: E402
+from portal_sandbox.run import PEERS, serve  # noqa: E402
 
 FIRST_LOAD_BUDGET = 40 * 1024
 PARTIAL_BUDGET = 8 * 1024

@@ -48,7 +48,7 @@ def portal_config(url, public, mosip, crvs):
             "PORTAL_PUBLIC_URL": public, "PORTAL_MOSIP_URL": mosip, "PORTAL_MOSIP_WEBSUB_URL": f"{mosip}/hub",
             "PORTAL_MOSIP_CLIENT_ID": "mosip-crvs-client", "PORTAL_MOSIP_SECRET": "demo-mosip-secret",
             "PORTAL_MOSIP_PARTNER_ID": "opencrvs-partner", "PORTAL_MOSIP_WEBSUB_SECRET": "bench-websub",
-            "PORTAL_MOSIP_PARTNER_KEY": str(ROOT / "sandbox" / "mosip" / "demo-partner-key.pem"),
+            "PORTAL_MOSIP_PARTNER_KEY": str(ROOT / "portal_sandbox" / "mosip" / "demo-partner-key.pem"),
             "PORTAL_OPENCRVS_URL": crvs, "PORTAL_OPENCRVS_WEBHOOK_SECRET": "demo-opencrvs-webhook-secret",
             "PORTAL_OPENCRVS_CLIENT_ID": "interop-portal", "PORTAL_OPENCRVS_CLIENT_SECRET": "demo-opencrvs-client-secret",
             "PORTAL_PACKETS_POLL_BASE": 0.05, "PORTAL_PACKETS_POLL_CAP": 1, "PORTAL_JOB_BACKOFF_BASE": 0}

@@ -35,13 +35,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask_migrate import upgrade  # noqa: E402
 from joserfc.jwk import RSAKey  # noqa: E402
 
-import sandbox.esignet  # noqa: E402
-import sandbox.openimis  # noqa: E402
+import portal_sandbox.esignet  # noqa: E402
+import portal_sandbox.openimis  # noqa: E402
 from portal import create_app, jobs  # noqa: E402
 from portal.clients import esignet, openimis  # noqa: E402
 from portal.config import PROJECT_ROOT  # noqa: E402
 from portal.extensions import db  # noqa: E402
-from sandbox.esignet import robot  # noqa: E402
+from portal_sandbox.esignet import robot  # noqa: E402
 from tests.peers import live_peer  # noqa: E402
 
 PASSWORD = "bench-password-123"
@@ -70,7 +70,7 @@ class Stopwatch:
 
 def identities(count):
     """`count` synthetic people for the sandbox eSignet, so no registration is another's duplicate."""
-    seed = json.loads((PROJECT_ROOT / "sandbox" / "esignet" / "identities.json").read_text())["identities"][0]
+    seed = json.loads((PROJECT_ROOT / "portal_sandbox" / "esignet" / "identities.json").read_text())["identities"][0]
     people = []
     for n in range(count):
         person = json.loads(json.dumps(seed))
@@ -101,8 +101,8 @@ def main():
                                         "interop-portal", CALLBACK)
     database = os.environ.get("DATABASE_URL") or f"sqlite:///{workdir / 'portal.sqlite3'}"
     openimis_config = {"MUTATION_DELAY": args.mutation_delay, "ASYNC_MUTATIONS": args.mutation_delay > 0}
-    with live_peer(sandbox.esignet.create_app, {"CLIENTS": [client_record], "IDENTITIES": identities(args.runs)}) \
-            as esignet_peer, live_peer(sandbox.openimis.create_app, openimis_config) as openimis_peer:
+    with live_peer(portal_sandbox.esignet.create_app, {"CLIENTS": [client_record], "IDENTITIES": identities(args.runs)}) \
+            as esignet_peer, live_peer(portal_sandbox.openimis.create_app, openimis_config) as openimis_peer:
         app = create_app({"PORTAL_DEMO": True, "SECRET_KEY": "bench-" + "x" * 40, "SQLALCHEMY_DATABASE_URI": database,
                           "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "PORTAL_JOB_BACKOFF_BASE": 0,
                           "PORTAL_ESIGNET_ISSUER": esignet_peer.url, "PORTAL_ESIGNET_PRIVATE_KEY": str(key_file),

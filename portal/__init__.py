@@ -7,7 +7,7 @@ from flask import Flask, current_app, request, session
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal.config import INSTANCE_DIR, PROJECT_ROOT, ensure_required, load_config
+from portal.config import MIGRATIONS_DIR, ensure_required, instance_path, load_config
 from portal.extensions import babel, csrf, db, limiter, migrate, oauth
 
 # Capability blueprints: each package defines `bp` and, for machine routes, optionally `api_bp`.
@@ -16,15 +16,17 @@ CAPABILITIES = ("portal.auth", "portal.registration", "portal.enrollment", "port
 
 def create_app(config=None):
     """Build the app; `config` (a dict, e.g. from a test) wins over the environment."""
-    app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"),
-                static_folder=str(PROJECT_ROOT / "static"), instance_path=str(INSTANCE_DIR))
+    # templates/ and static/ are found inside the package (Flask's defaults), in a checkout and in a wheel alike
+    app = Flask(__name__, instance_path=instance_path())
     config = config or {}
     # A test or script that asks for demo mode gets the demo defaults, as PORTAL_DEMO=1 would.
     env = {**os.environ, "PORTAL_DEMO": "1"} if config.get("PORTAL_DEMO") else None
     app.config.update(load_config(env))
     app.config.update(config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{os.path.join(app.instance_path, 'portal.sqlite3')}"
     ensure_required(app.config)
-    INSTANCE_DIR.mkdir(exist_ok=True)
+    os.makedirs(app.instance_path, exist_ok=True)
 
     from portal.logs import configure_logging
 
@@ -43,7 +45,7 @@ def create_app(config=None):
 
 def _configure_extensions(app):
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     limiter.init_app(app)

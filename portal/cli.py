@@ -12,7 +12,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 
-from portal.config import PROJECT_ROOT
+from portal.config import MIGRATIONS_DIR, PROJECT_ROOT, TRANSLATIONS_DIR
 
 DEMO_USERS = {"officer": ("officer",), "social": ("social",), "supervisor": ("supervisor",), "admin": ("admin",)}
 
@@ -30,7 +30,7 @@ def worker_command(concurrency):
 
 
 translate_cli = AppGroup("translate", help="Extract, update and compile the English/French catalogues.")
-TRANSLATIONS = PROJECT_ROOT / "portal" / "translations"
+TRANSLATIONS = TRANSLATIONS_DIR
 POT = PROJECT_ROOT / "messages.pot"
 
 
@@ -59,27 +59,28 @@ def demo_command(port):
     """Start the whole demo: database, demo users, sandbox peers, worker and portal."""
     if not current_app.config["PORTAL_DEMO"]:
         raise click.ClickException("the demo runs only with PORTAL_DEMO=1 (sandbox peers, demo secret)")
-    upgrade(directory=str(PROJECT_ROOT / "migrations"), revision="heads")
+    upgrade(directory=str(MIGRATIONS_DIR), revision="heads")
     passwords = seed_demo_users()
-    env = {**os.environ, "PORTAL_DEMO": "1"}
+    # every process of the demo (and the sandbox peers' data) uses this app's instance folder
+    env = {**os.environ, "PORTAL_DEMO": "1", "PORTAL_INSTANCE_PATH": current_app.instance_path}
     children = [
-        subprocess.Popen([sys.executable, "-m", "sandbox.run"], cwd=PROJECT_ROOT, env=env),
+        subprocess.Popen([sys.executable, "-m", "portal_sandbox.run"], env=env),
         subprocess.Popen([sys.executable, "-m", "flask", "--app", "portal", "worker", "--concurrency", "2"],
-                         cwd=PROJECT_ROOT, env=env),
+                         env=env),
         subprocess.Popen([sys.executable, "-m", "flask", "--app", "portal", "run", "--port", str(port),
-                          "--no-reload", "--with-threads"], cwd=PROJECT_ROOT, env=env),
+                          "--no-reload", "--with-threads"], env=env),
     ]
     base_url = f"http://127.0.0.1:{port}"
     if _wait_until_up(base_url + "/healthz", children):
         # OpenCRVS and MOSIP's hub verify our callbacks by calling us back: subscribe once the portal answers.
         subprocess.run([sys.executable, "-m", "flask", "--app", "portal", "packets", "subscribe"],
-                       cwd=PROJECT_ROOT, env=env, check=False)
+                       env=env, check=False)
     click.echo("\nDemo users (passwords are new at every start):")
     for username, password in passwords.items():
         click.echo(f"  {username:11} {password}")
     click.echo(f"\nPortal: {base_url}/   (Ctrl-C stops everything)")
     click.echo("eSignet test identities: individual id 8267411571 or 2345678901, OTP 111111")
-    click.echo("Send CRVS events: .venv/bin/python -m sandbox.opencrvs send-births 5\n")
+    click.echo("Send CRVS events: .venv/bin/python -m portal_sandbox.opencrvs send-births 5\n")
     _wait_then_stop(children)
 
 

@@ -8,10 +8,22 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-INSTANCE_DIR = PROJECT_ROOT / "instance"
+# The installed package: templates/, static/, migrations/ and translations/ are inside it (in a checkout
+# portal/templates, portal/static and portal/migrations are links to the top-level folders; a wheel carries copies).
+PACKAGE_DIR = Path(__file__).resolve().parent
+MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
+TRANSLATIONS_DIR = PACKAGE_DIR / "translations"
+# The checkout (developer commands only: the demo's working folder, catalogue extraction); never read at run time.
+PROJECT_ROOT = PACKAGE_DIR.parent
 
-# Where the demo finds the sandbox peers (sandbox/run.py starts them on these ports).
+
+def instance_path(env=None):
+    """PORTAL_INSTANCE_PATH (absolute, or relative to the working folder), else None: Flask's default
+    (`<checkout>/instance`, or `<prefix>/var/portal-instance` for an installed package)."""
+    value = (os.environ if env is None else env).get("PORTAL_INSTANCE_PATH")
+    return os.path.abspath(value) if value else None
+
+# Where the demo finds the sandbox peers (portal_sandbox/run.py starts them on these ports).
 SANDBOX = {
     "esignet": "http://127.0.0.1:8101",
     "openimis": "http://127.0.0.1:8102",
@@ -81,7 +93,8 @@ def load_config(env=None):
         "PORTAL_DEMO": demo,
         "SECRET_KEY": s("PORTAL_SECRET_KEY", DEMO_SECRET_KEY),
         "PORTAL_PUBLIC_URL": public_url,
-        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}",
+        # unset: `portal.sqlite3` in the instance folder (create_app fills it in once that folder is known)
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL"),
         # A database error's text leaves out the statement's parameters: they hold names and birth dates.
         "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
         # Sessions: Secure cookies everywhere but the local demo on plain http://127.0.0.1.
@@ -173,7 +186,7 @@ def load_config(env=None):
         "PORTAL_MOSIP_WEBSUB_SECRET": s("PORTAL_MOSIP_WEBSUB_SECRET", "demo-websub-secret"),
         "PORTAL_MOSIP_PARTNER_ID": s("PORTAL_MOSIP_PARTNER_ID", "opencrvs-partner"),
         # Our partner private key (PEM or .p12) that decrypts VER_R2 credentials from CREDENTIAL_ISSUED events.
-        "PORTAL_MOSIP_PARTNER_KEY": s("PORTAL_MOSIP_PARTNER_KEY", str(PROJECT_ROOT / "sandbox/mosip/demo-partner-key.pem")),
+        "PORTAL_MOSIP_PARTNER_KEY": s("PORTAL_MOSIP_PARTNER_KEY", str(PACKAGE_DIR.parent / "portal_sandbox/mosip/demo-partner-key.pem")),
         "PORTAL_MOSIP_PARTNER_KEY_PASSWORD": env.get("PORTAL_MOSIP_PARTNER_KEY_PASSWORD"),
         "PORTAL_MOSIP_TIMEOUT": env_int(env, "PORTAL_MOSIP_TIMEOUT", 10, minimum=1),
         "PORTAL_MOSIP_CONCURRENCY": env_int(env, "PORTAL_MOSIP_CONCURRENCY", 4, minimum=1),

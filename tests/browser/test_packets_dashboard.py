@@ -13,11 +13,11 @@ from portal.extensions import db
 from portal.packets.cli import subscribe_opencrvs
 from portal.packets.handlers import subscribe_websub
 from portal.packets.models import Packet, Subscription
-from sandbox.mosip import create_app as create_mosip
-from sandbox.opencrvs import create_app as create_opencrvs
+from portal_sandbox.mosip import create_app as create_mosip
+from portal_sandbox.opencrvs import create_app as create_opencrvs
 from tests.peers import live_peer
 
-PARTNER_KEY = Path(__file__).parents[2] / "sandbox" / "mosip" / "demo-partner-key.pem"
+PARTNER_KEY = Path(__file__).parents[2] / "portal_sandbox" / "mosip" / "demo-partner-key.pem"
 CREATE_PACKET = "/commons/v1/packetmanager/createPacket"
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import httpx
 
-import sandbox.openimis
-import sandbox.openspp
+import portal_sandbox.openimis
+import portal_sandbox.openspp
 from portal.clients import openspp
 from portal.extensions import db
 from tests.peers import live_peer
@@ -21,8 +21,8 @@ def live_peers(imis_config=None, spp_config=None):
     """(openimis, openspp) sandboxes over real HTTP; fresh state each time."""
     openspp.clear_caches()
     with ExitStack() as stack:
-        imis = stack.enter_context(live_peer(sandbox.openimis.create_app, {**IMIS_FAST, **(imis_config or {})}))
-        spp = stack.enter_context(live_peer(sandbox.openspp.create_app, spp_config or {}))
+        imis = stack.enter_context(live_peer(portal_sandbox.openimis.create_app, {**IMIS_FAST, **(imis_config or {})}))
+        spp = stack.enter_context(live_peer(portal_sandbox.openspp.create_app, spp_config or {}))
         yield imis, spp
     openspp.clear_caches()
 

@@ -12,11 +12,11 @@ from portal.extensions import db
 from portal.packets.cli import subscribe_opencrvs
 from portal.packets.handlers import subscribe_websub
 from portal.packets.models import Packet, Subscription
-from sandbox.mosip import create_app as create_mosip
-from sandbox.opencrvs import create_app as create_opencrvs
+from portal_sandbox.mosip import create_app as create_mosip
+from portal_sandbox.opencrvs import create_app as create_opencrvs
 from tests.peers import live_peer
 
-KEY = Path(__file__).parents[2] / "sandbox" / "mosip" / "demo-partner-key.pem"
+KEY = Path(__file__).parents[2] / "portal_sandbox" / "mosip" / "demo-partner-key.pem"
 WEBHOOK_SECRET = "demo-opencrvs-webhook-secret"
 WEBSUB_SECRET = "test-websub-secret"
 

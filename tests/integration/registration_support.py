@@ -1,5 +1,5 @@
 """Shared set-up of the registration tests: live sandbox eSignet and openIMIS, the portal pointed at them,
-and the officer's round trip through eSignet's pages (driven over HTTP by sandbox.esignet.robot)."""
+and the officer's round trip through eSignet's pages (driven over HTTP by portal_sandbox.esignet.robot)."""
 
 import json
 import re
@@ -9,8 +9,8 @@ from joserfc.jwk import RSAKey
 
 from portal import jobs
 from portal.clients import esignet
-from sandbox.esignet import create_app as create_esignet, robot
-from sandbox.openimis import create_app as create_openimis
+from portal_sandbox.esignet import create_app as create_esignet, robot
+from portal_sandbox.openimis import create_app as create_openimis
 from tests.peers import live_peer
 
 CALLBACK = "http://127.0.0.1:5000/registration/callback"  # PORTAL_PUBLIC_URL of the test config + the callback

@@ -4,7 +4,7 @@ exact value to set; an eSignet 1.5-1.7 logs in once PORTAL_ESIGNET_TOKEN_ISSUER 
 import pytest
 
 from portal.clients import esignet
-from sandbox.esignet import create_app, robot
+from portal_sandbox.esignet import create_app, robot
 from tests.peers import live_peer
 from tests.unit.test_esignet_fake_provider import rsa
 

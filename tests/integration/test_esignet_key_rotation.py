@@ -5,7 +5,7 @@ import httpx
 import pytest
 
 from portal.clients import esignet
-from sandbox.esignet import create_app, robot
+from portal_sandbox.esignet import create_app, robot
 from tests.peers import live_peer
 from tests.unit.test_esignet_fake_provider import rsa
 

@@ -4,7 +4,7 @@ import pytest
 
 from portal.clients import esignet
 from portal.clients.errors import TransientPeerError
-from sandbox.esignet import create_app, robot
+from portal_sandbox.esignet import create_app, robot
 from tests.peers import free_port, live_peer
 from tests.unit.test_esignet_fake_provider import rsa
 

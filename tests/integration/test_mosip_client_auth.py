@@ -6,10 +6,10 @@ import pytest
 
 from portal.clients.errors import PermanentPeerError, TransientPeerError
 from portal.clients.mosip import MosipClient, from_config
-from sandbox.mosip import create_app
+from portal_sandbox.mosip import create_app
 from tests.peers import live_peer
 
-KEY = Path(__file__).parents[2] / "sandbox" / "mosip" / "demo-partner-key.pem"
+KEY = Path(__file__).parents[2] / "portal_sandbox" / "mosip" / "demo-partner-key.pem"
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ import pytest
 
 from portal.clients import mosip as m
 from portal.clients.errors import PermanentPeerError
-from sandbox.mosip import create_app
+from portal_sandbox.mosip import create_app
 from tests.peers import live_peer
 from tests.sandbox.mosip_support import Receiver, wait_until
 
-KEY = Path(__file__).parents[2] / "sandbox" / "mosip" / "demo-partner-key.pem"
+KEY = Path(__file__).parents[2] / "portal_sandbox" / "mosip" / "demo-partner-key.pem"
 TOPIC = "opencrvs-partner/CREDENTIAL_ISSUED"
 
 

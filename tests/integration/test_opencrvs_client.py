@@ -6,7 +6,7 @@ import pytest
 
 from portal.clients import opencrvs
 from portal.clients.errors import PermanentPeerError, TransientPeerError
-from sandbox.opencrvs import create_app
+from portal_sandbox.opencrvs import create_app
 from tests.peers import free_port, live_peer
 
 

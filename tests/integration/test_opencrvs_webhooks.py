@@ -8,8 +8,8 @@ from flask import Flask, jsonify, request
 
 from portal.clients import opencrvs
 from portal.packets.intake import IntakeError, parse_event, parse_interop_registration, verify_opencrvs_signature
-from sandbox.opencrvs import create_app
-from sandbox.opencrvs.tokens import Signer
+from portal_sandbox.opencrvs import create_app
+from portal_sandbox.opencrvs.tokens import Signer
 from tests.peers import live_peer
 
 SECRET = "demo-opencrvs-webhook-secret"
@@ -102,7 +102,7 @@ def test_births_and_deaths_arrive_signed_and_parse(peer, portal):
 
 def test_every_real_sample_survives_the_wire(peer, portal):
     portal.client.ensure_subscribed(f"{portal.url}/api/opencrvs/events")
-    from sandbox.opencrvs.bundles import SAMPLES
+    from portal_sandbox.opencrvs.bundles import SAMPLES
 
     statuses = [emit(peer, sample=name)["deliveries"][0]["status"] for name in SAMPLES]
 

@@ -7,7 +7,7 @@ import pytest
 
 from portal.clients.errors import PermanentPeerError, TransientPeerError
 from portal.clients.openimis import Insuree, OpenImisClient, from_config
-from sandbox.openimis import create_app
+from portal_sandbox.openimis import create_app
 from tests.peers import live_peer
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from portal.clients import openspp
 from portal.clients.errors import PermanentPeerError, TransientPeerError
-from sandbox.openspp import create_app, seed
+from portal_sandbox.openspp import create_app, seed
 from tests.peers import live_peer
 
 

@@ -21,8 +21,8 @@ from portal.packets.models import InboundEvent, Packet, PacketEvent
 from portal.packets.pipeline import accept_websub_event
 
 ROOT = Path(__file__).parents[2]
-CERT = (ROOT / "sandbox" / "mosip" / "demo-partner-cert.pem").read_bytes()
-KEY = ROOT / "sandbox" / "mosip" / "demo-partner-key.pem"
+CERT = (ROOT / "portal_sandbox" / "mosip" / "demo-partner-cert.pem").read_bytes()
+KEY = ROOT / "portal_sandbox" / "mosip" / "demo-partner-key.pem"
 RID = "10001100040000120250101000000"
 BRN = "2022B60QW1Y"
 UIN, VID = "2784528096", "8031687218402171"

@@ -16,7 +16,7 @@ from portal.timeutil import utcnow
 from tests.integration.packets_support import WEBSUB_SECRET, all_in, open_world
 
 URL = "/api/mosip/websub"
-CERT = (Path(__file__).parents[2] / "sandbox" / "mosip" / "demo-partner-cert.pem").read_bytes()
+CERT = (Path(__file__).parents[2] / "portal_sandbox" / "mosip" / "demo-partner-cert.pem").read_bytes()
 
 
 def credential_event(rid="10001100040000120250101000000", event_id="e-1", recipient=CERT):

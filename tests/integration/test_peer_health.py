@@ -1,6 +1,6 @@
 """Peer health: probed in the background, shown as a strip to the staff whose work needs the peer."""
 
-from sandbox.openimis import create_app as create_openimis
+from portal_sandbox.openimis import create_app as create_openimis
 from tests.peers import free_port, live_peer
 
 from portal import peers

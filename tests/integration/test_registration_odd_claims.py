@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from sandbox.esignet.state import HERE
+from portal_sandbox.esignet.state import HERE
 from tests.integration.registration_support import (esignet_peer, key_file, officer, openimis_live,  # noqa: F401
                                                     portal_config, registration, registration_id_of,
                                                     verify_at_esignet)

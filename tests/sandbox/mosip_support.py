@@ -13,7 +13,7 @@ AUTH = "/v1/authmanager/authenticate/clientidsecretkey"
 CREATE = "/commons/v1/packetmanager/createPacket"
 EXTERNAL_STATUS_ID = "mosip.registration.external.status"
 WORKFLOW = "/registrationprocessor/v1/workflowmanager/workflowinstance"
-SCHEMA_JSON = (Path(__file__).parents[2] / "sandbox" / "mosip" / "id_schema.json").read_text()
+SCHEMA_JSON = (Path(__file__).parents[2] / "portal_sandbox" / "mosip" / "id_schema.json").read_text()
 
 
 def auth_body(client_id="opencrvs-partner", secret="opencrvs-partner-secret"):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from sandbox.esignet import create_app
+from portal_sandbox.esignet import create_app
 
 BASE = "http://esignet.test"
 

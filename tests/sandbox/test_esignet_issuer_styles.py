@@ -5,7 +5,7 @@ import httpx
 import pytest
 from joserfc.jwk import RSAKey
 
-from sandbox.esignet import create_app, robot
+from portal_sandbox.esignet import create_app, robot
 from tests.peers import live_peer
 
 

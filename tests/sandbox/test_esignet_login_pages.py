@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from joserfc.jwk import RSAKey
 
-from sandbox.esignet import create_app, robot
+from portal_sandbox.esignet import create_app, robot
 
 BASE = "http://esignet.test"
 RP = "http://rp.test/callback"

@@ -9,7 +9,7 @@ from flask import Flask, jsonify
 from joserfc import jws
 from joserfc.jwk import KeySet, RSAKey
 
-from sandbox.esignet import create_app, robot
+from portal_sandbox.esignet import create_app, robot
 from tests.peers import live_peer
 
 RP = "http://rp.test/callback"

@@ -7,7 +7,7 @@ import pytest
 from joserfc import jwe, jws
 from joserfc.jwk import KeySet, RSAKey
 
-from sandbox.esignet import create_app, robot
+from portal_sandbox.esignet import create_app, robot
 from tests.peers import live_peer
 
 RP = "http://rp.test/callback"

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from joserfc import jws
 from joserfc.jwk import KeySet, RSAKey
 
-from sandbox.esignet import create_app, robot
+from portal_sandbox.esignet import create_app, robot
 from tests.peers import live_peer
 
 RP = "http://rp.test/callback"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from sandbox.mosip import create_app
+from portal_sandbox.mosip import create_app
 from tests.sandbox.mosip_support import AUTH, auth_body as body
 
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from sandbox.mosip import create_app
+from portal_sandbox.mosip import create_app
 from tests.peers import live_peer
 from tests.sandbox.mosip_support import Receiver, wait_until
 from tests.sandbox.test_mosip_websub import birth, decrypt, state, subscribe, token

@@ -7,7 +7,7 @@ a `<partner>/<EVENT>` topic.
 
 import pytest
 
-from sandbox.mosip import create_app
+from portal_sandbox.mosip import create_app
 from tests.sandbox.mosip_support import login
 
 CLIENT = {"clientId": "crvs-partner-client", "secretKey": "s3cret", "userId": "service-account-opencrvs-partner",

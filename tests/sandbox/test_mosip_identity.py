@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from sandbox.mosip import create_app
+from portal_sandbox.mosip import create_app
 from tests.sandbox.mosip_support import login, now
 
 PATCH = "/idrepository/v1/identity/"

@@ -11,7 +11,7 @@ import datetime
 import pytest
 
 from portal.clients.mosip import IDREPO_UPDATE_ID, IDREPO_UPDATE_VERSION, request_envelope
-from sandbox.mosip import create_app
+from portal_sandbox.mosip import create_app
 from tests.sandbox.mosip_support import login, now
 
 PATCH = "/idrepository/v1/identity/"

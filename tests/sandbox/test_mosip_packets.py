@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from sandbox.mosip import create_app
+from portal_sandbox.mosip import create_app
 from tests.sandbox.mosip_support import CREATE, birth_fields, login, ml, new_rid, packet_body
 
 

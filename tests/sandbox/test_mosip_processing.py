@@ -2,7 +2,7 @@
 
 import pytest
 
-from sandbox.mosip import create_app
+from portal_sandbox.mosip import create_app
 from tests.sandbox.mosip_support import (CORRECTIONS_CRVS1, CREATE, EXTERNAL_STATUS_ID, WORKFLOW, birth_fields, login, ml,
                                          new_rid, packet_body, readme_properties, status_body, workflow_body)
 

@@ -9,8 +9,8 @@ a process without a camel route is never routed past its first stage.
 
 import pytest
 
-from sandbox.mosip import create_app
-from sandbox.mosip.state import CORRECTIONS_DEPLOYMENT, STOCK_PROPERTIES
+from portal_sandbox.mosip import create_app
+from portal_sandbox.mosip.state import CORRECTIONS_DEPLOYMENT, STOCK_PROPERTIES
 from tests.sandbox.mosip_support import (CORRECTIONS_CRVS1, CREATE, WORKFLOW, login, ml, new_rid, packet_body,
                                          readme_properties, stock_properties, workflow_body)
 

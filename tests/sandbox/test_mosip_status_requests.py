@@ -10,7 +10,7 @@ mosip-config v1.3.0 values (tests/fixtures/mosip).
 
 import pytest
 
-from sandbox.mosip import create_app
+from portal_sandbox.mosip import create_app
 from tests.sandbox.mosip_support import login, status_body, stock_properties
 
 CONFIG = stock_properties("registration-processor")

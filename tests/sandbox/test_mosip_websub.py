@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from sandbox.mosip import create_app
+from portal_sandbox.mosip import create_app
 from tests.peers import live_peer
 from tests.sandbox.mosip_support import (AUTH, CREATE, WORKFLOW, Receiver, auth_body, packet_body, wait_until,
                                          workflow_body)
@@ -58,7 +58,7 @@ def birth(url, jwt):
 
 
 def decrypt(blob_b64):
-    key = serialization.load_pem_private_key((Path(__file__).parents[2] / "sandbox/mosip/demo-partner-key.pem").read_bytes(), None)
+    key = serialization.load_pem_private_key((Path(__file__).parents[2] / "portal_sandbox/mosip/demo-partner-key.pem").read_bytes(), None)
     blob = base64.urlsafe_b64decode(blob_b64 + "=" * (-len(blob_b64) % 4))
     head, content = blob.split(b"#KEY_SPLITTER#", 1)
     assert head.startswith(b"VER_R2")

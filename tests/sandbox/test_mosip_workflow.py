@@ -2,7 +2,7 @@
 
 import pytest
 
-from sandbox.mosip import create_app
+from portal_sandbox.mosip import create_app
 from tests.sandbox.mosip_support import CREATE, WORKFLOW, login, new_rid, packet_body, workflow_body
 
 

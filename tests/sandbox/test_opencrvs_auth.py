@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from sandbox.opencrvs import create_app
+from portal_sandbox.opencrvs import create_app
 
 PORTAL = {"client_id": "interop-portal", "client_secret": "demo-opencrvs-client-secret"}
 

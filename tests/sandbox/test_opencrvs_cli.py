@@ -1,7 +1,7 @@
-"""`python -m sandbox.opencrvs send-births N` / `send-deaths N` for the demo."""
+"""`python -m portal_sandbox.opencrvs send-births N` / `send-deaths N` for the demo."""
 
-from sandbox.opencrvs import create_app
-from sandbox.opencrvs.__main__ import main
+from portal_sandbox.opencrvs import create_app
+from portal_sandbox.opencrvs.__main__ import main
 from tests.peers import free_port, live_peer
 
 

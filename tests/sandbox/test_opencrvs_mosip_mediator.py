@@ -5,7 +5,7 @@ birth record has that BRN. It has no death and no error channel."""
 
 import pytest
 
-from sandbox.opencrvs import create_app
+from portal_sandbox.opencrvs import create_app
 
 AID = "10001100010000120250101000000"
 TOKEN = "257803821990055124230310596669133515"

@@ -3,7 +3,7 @@
 import pytest
 from flask import Flask, jsonify, request
 
-from sandbox.opencrvs import create_app
+from portal_sandbox.opencrvs import create_app
 from tests.peers import live_peer
 
 

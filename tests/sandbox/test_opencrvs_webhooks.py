@@ -6,8 +6,8 @@ import threading
 import pytest
 from flask import Flask, jsonify, request
 
-from sandbox.opencrvs import create_app
-from sandbox.opencrvs.tokens import hub_signature
+from portal_sandbox.opencrvs import create_app
+from portal_sandbox.opencrvs.tokens import hub_signature
 from tests.peers import free_port, live_peer
 
 SHA_SECRET = "demo-opencrvs-webhook-secret"
@@ -183,7 +183,7 @@ def test_deaths_take_the_national_ids_given(opencrvs):
 def test_mark_registered_route_dispatches_a_bundle(opencrvs, receiver):
     client = opencrvs.app.test_client()
     subscribe(client, f"{receiver.url}/hook", topic="DEATH_REGISTERED")
-    from sandbox.opencrvs.bundles import load_sample
+    from portal_sandbox.opencrvs.bundles import load_sample
 
     response = client.post("/events/death/mark-registered", json=load_sample("death-1"),
                            headers={"Authorization": f"Bearer {token(client)}"})

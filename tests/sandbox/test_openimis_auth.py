@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.openimis import create_app, tokens
+from portal_sandbox.openimis import create_app, tokens
 
 INSUREES = '{ insurees(chfId: "1000000016") { edges { node { chfId } } } }'
 TOKEN_AUTH = 'mutation { tokenAuth(username: "Admin", password: "admin123") { token refreshToken refreshExpiresIn payload } }'
@@ -29,7 +29,7 @@ def login(client, username="Admin", password="admin123"):
 
 
 def test_served_schema_file_is_the_real_one_byte_for_byte():
-    schema = Path(__file__).parents[2] / "sandbox" / "openimis" / "schema.graphqls"
+    schema = Path(__file__).parents[2] / "portal_sandbox" / "openimis" / "schema.graphqls"
     assert hashlib.sha256(schema.read_bytes()).hexdigest() == (
         "c5c21d93e327bf449c342463a0ca3d02b2caa6ce876a1c1ea117ee8ca597f1b0")
 

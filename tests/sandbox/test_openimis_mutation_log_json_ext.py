@@ -11,8 +11,8 @@ mutation writes either (openimis-be-insuree_py `insuree/gql_mutations.py`; only 
 import pytest
 from graphql import GraphQLNonNull
 
-from sandbox.openimis import create_app
-from sandbox.openimis.graphql_api import get_schema
+from portal_sandbox.openimis import create_app
+from portal_sandbox.openimis.graphql_api import get_schema
 from tests.sandbox.test_openimis_mutations import Api, wait_done
 
 LOG_EXT = """query($id: String) { mutationLogs(clientMutationId: $id) {

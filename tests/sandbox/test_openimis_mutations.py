@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from sandbox.openimis import create_app
+from portal_sandbox.openimis import create_app
 
 CREATE_FAMILY = """mutation CreateFamily($input: CreateFamilyMutationInput!) {
   createFamily(input: $input) { clientMutationId internalId } }"""

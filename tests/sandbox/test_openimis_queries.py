@@ -2,7 +2,7 @@
 
 import pytest
 
-from sandbox.openimis import create_app
+from portal_sandbox.openimis import create_app
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from sandbox.openspp import create_app, seed
+from portal_sandbox.openspp import create_app, seed
 
 CREDENTIALS = {"client_id": "interop-portal", "client_secret": "demo-openspp-secret",
                "grant_type": "client_credentials", "db_name": "openspp"}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from sandbox.openspp import create_app, seed
+from portal_sandbox.openspp import create_app, seed
 
 ROOT = "/api/v1/registry"
 WIKI_KEYS = ["id", "name", "reg_ids", "is_group", "registration_date", "phone_number_ids", "email", "address",

@@ -2,7 +2,7 @@
 
 from collections import Counter
 
-from sandbox.openspp import seed
+from portal_sandbox.openspp import seed
 
 
 def test_seed_is_the_same_every_time():

@@ -3,7 +3,7 @@
 import pytest
 
 from portal.packets import fhir
-from sandbox.opencrvs import bundles
+from portal_sandbox.opencrvs import bundles
 
 
 def child(bundle):

@@ -1,7 +1,7 @@
 """Who is who in a bundle: Composition sections, or order and identifiers in the older webhook bundle."""
 
 from portal.packets import fhir
-from sandbox.opencrvs import bundles
+from portal_sandbox.opencrvs import bundles
 
 
 def test_composition_sections_give_child_mother_father_and_informant():

@@ -7,7 +7,7 @@ import jsonschema
 import pytest
 
 from portal.packets import fhir
-from sandbox.opencrvs import bundles
+from portal_sandbox.opencrvs import bundles
 
 SCHEMA = json.loads((bundles.SAMPLES_DIR / "opencrvs-mosip__idSchemaJson_tonga.json").read_text())
 IDENTITY = SCHEMA["properties"]["identity"]["properties"]

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from portal.packets.intake import IntakeError, parse_event
-from sandbox.opencrvs import bundles
+from portal_sandbox.opencrvs import bundles
 
 WEBHOOK_SAMPLES = ["birth-1", "birth-2", "birth-4", "death-1"]
 

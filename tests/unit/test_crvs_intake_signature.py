@@ -7,8 +7,8 @@ import json
 import pytest
 
 from portal.packets.intake import opencrvs_signature, verify_opencrvs_signature
-from sandbox.opencrvs import bundles
-from sandbox.opencrvs.tokens import hub_signature, js_json
+from portal_sandbox.opencrvs import bundles
+from portal_sandbox.opencrvs.tokens import hub_signature, js_json
 
 SECRET = "demo-opencrvs-webhook-secret"
 

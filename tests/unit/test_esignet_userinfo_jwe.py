@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import NameOID
 
 from portal.clients import esignet
-from sandbox.esignet.state import deflate, ida_jwe, seal_jwe
+from portal_sandbox.esignet.state import deflate, ida_jwe, seal_jwe
 from tests.unit.test_esignet_fake_provider import FakeEsignet, compact, login_request, rsa
 
 

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from portal.clients.mosip import (CredentialDecryptionError, certificate_thumbprint, decrypt_ver_r2, encrypt_ver_r2,
                                   load_partner_key)
 
-SANDBOX = Path(__file__).parents[2] / "sandbox" / "mosip"
+SANDBOX = Path(__file__).parents[2] / "portal_sandbox" / "mosip"
 KEY_PATH = SANDBOX / "demo-partner-key.pem"
 CERT = (SANDBOX / "demo-partner-cert.pem").read_bytes()
 PAYLOAD = json.dumps({"credentialSubject": {"VID": "8031687218"}}).encode()

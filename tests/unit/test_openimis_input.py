@@ -10,7 +10,7 @@ from graphql.utilities import coerce_input_value
 
 from portal.clients import openimis
 from portal.clients.openimis import Insuree, family_input, insuree_input, policy_input
-from sandbox.openimis.graphql_api import FORK_INSUREE_FIELDS, get_schema
+from portal_sandbox.openimis.graphql_api import FORK_INSUREE_FIELDS, get_schema
 
 
 def jane(**changes):

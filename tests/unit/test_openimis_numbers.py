@@ -6,7 +6,7 @@ import pytest
 
 from portal.clients.errors import PermanentPeerError
 from portal.clients.openimis import InsureeNumberRule, from_config, generate_insuree_number, validate_insuree_number
-from sandbox.openimis.rules import number_rule_errors
+from portal_sandbox.openimis.rules import number_rule_errors
 
 
 @pytest.mark.parametrize("number, length, modulo, expected", [

@@ -1,7 +1,7 @@
 """The client works on both shapes of openIMIS: upstream (what the sandbox serves) and the forked reference SDL.
 
 The sandbox now serves upstream's insuree `status*` inputs and `MutationLogGQLType.jsonExt`; the reference SDL
-(`sandbox/openimis/schema.graphqls`, from a deployment with a forked insuree module) has neither. The client must
+(`portal_sandbox/openimis/schema.graphqls`, from a deployment with a forked insuree module) has neither. The client must
 not depend on them: every document it sends and every input it builds is valid against the unmodified file too.
 """
 
@@ -13,7 +13,7 @@ from graphql.utilities import coerce_input_value
 
 from portal.clients import openimis
 from portal.clients.openimis import Insuree, family_input, insuree_input
-from sandbox.openimis.graphql_api import SCHEMA_FILE
+from portal_sandbox.openimis.graphql_api import SCHEMA_FILE
 
 
 @pytest.fixture(scope="module")

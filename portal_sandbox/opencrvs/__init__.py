@@ -8,9 +8,9 @@
 
 from flask import Flask
 
-from sandbox.faults import install_faults
-from sandbox.opencrvs import routes
-from sandbox.opencrvs.state import State
+from portal_sandbox.faults import install_faults
+from portal_sandbox.opencrvs import routes
+from portal_sandbox.opencrvs.state import State
 
 
 def create_app(config=None):

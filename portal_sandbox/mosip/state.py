@@ -57,7 +57,7 @@ STOCK_PROPERTIES = {
             "opencrvs_new", "infant-crvs_new", "crvs_death", "backward-compatibility")),
 }
 # The lines the README's MOSIP section tells a deployment to add for corrections (CRVS_UPDATE with source CRVS1);
-# `python -m sandbox.run` starts the demo MOSIP with them, so the demo's corrections go through
+# `python -m portal_sandbox.run` starts the demo MOSIP with them, so the demo's corrections go through
 # (tests/sandbox/test_mosip_source_process_pairs.py checks they are the README's lines).
 CORRECTIONS_DEPLOYMENT = {
     "provider.packetwriter.crvs1": "source:CRVS1,process:CRVS_NEW|CRVS_DEATH|CRVS_UPDATE,"

@@ -1,6 +1,6 @@
 """Sandbox eSignet: a faithful stand-in for MOSIP eSignet 1.8's relying-party face, for the demo and the tests.
 
-`create_app(config)` keys (all optional except PUBLIC_URL, which sandbox.run and tests.peers set):
+`create_app(config)` keys (all optional except PUBLIC_URL, which portal_sandbox.run and tests.peers set):
   PUBLIC_URL        base URL the sandbox is reached at
   ISSUER_STYLE      "1.8" (discovery issuer = token `iss` = PUBLIC_URL, default) or "1.7" (also "1.5", "1.6":
                     discovery and the callback's `iss` say PUBLIC_URL, the id/access tokens' `iss` is
@@ -21,7 +21,7 @@
 
 from flask import Flask
 
-from sandbox.faults import install_faults
+from portal_sandbox.faults import install_faults
 
 from .routes import bp
 from .state import State

@@ -12,7 +12,7 @@ acknowledgements), `DCI_REQUIRE_SIGNATURE` (False; True refuses an unsigned enve
 
 from flask import Flask
 
-from sandbox.faults import install_faults
+from portal_sandbox.faults import install_faults
 
 from .routes import bp
 from .state import OpenSppState

@@ -36,7 +36,7 @@ The demo partner key pair (`demo-partner-key.pem`, `demo-partner-cert.pem`) is f
 
 from flask import Flask
 
-from sandbox.faults import install_faults
+from portal_sandbox.faults import install_faults
 
 from .routes import bp
 from .state import MosipState

@@ -1,8 +1,8 @@
-"""Demo commands against a running sandbox OpenCRVS (`python -m sandbox.run` starts it on :8105).
+"""Demo commands against a running sandbox OpenCRVS (`python -m portal_sandbox.run` starts it on :8105).
 
-    python -m sandbox.opencrvs send-births 20
-    python -m sandbox.opencrvs send-deaths 5 --national-id 1234567890
-    python -m sandbox.opencrvs send-births 3 --generation v1.9 --url http://127.0.0.1:5000/api/opencrvs/registration
+    python -m portal_sandbox.opencrvs send-births 20
+    python -m portal_sandbox.opencrvs send-deaths 5 --national-id 1234567890
+    python -m portal_sandbox.opencrvs send-births 3 --generation v1.9 --url http://127.0.0.1:5000/api/opencrvs/registration
 """
 
 import argparse
@@ -12,7 +12,7 @@ import httpx
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m sandbox.opencrvs", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m portal_sandbox.opencrvs", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["send-births", "send-deaths"])
     parser.add_argument("count", type=int, nargs="?", default=1)

@@ -13,8 +13,8 @@ from datetime import datetime, timezone
 
 import httpx
 
-from sandbox.opencrvs import bundles
-from sandbox.opencrvs.tokens import NATIONAL_ID_AUDIENCE, AUDIENCES, Signer, hub_signature, js_json
+from portal_sandbox.opencrvs import bundles
+from portal_sandbox.opencrvs.tokens import NATIONAL_ID_AUDIENCE, AUDIENCES, Signer, hub_signature, js_json
 
 # `TRIGGERS` of opencrvs-core `packages/webhooks/src/model/webhook.ts`.
 TRIGGERS = ("BIRTH_REGISTERED", "DEATH_REGISTERED", "BIRTH_CERTIFIED", "DEATH_CERTIFIED",

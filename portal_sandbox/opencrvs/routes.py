@@ -14,8 +14,8 @@ from urllib.parse import quote, urljoin
 import httpx
 from flask import Response, jsonify, request
 
-from sandbox.opencrvs import bundles
-from sandbox.opencrvs.state import TRIGGERS, bundles_for_emit, iso_now
+from portal_sandbox.opencrvs import bundles
+from portal_sandbox.opencrvs.state import TRIGGERS, bundles_for_emit, iso_now
 
 # JSON-RPC codes tRPC puts in its error envelope, by tRPC code name.
 TRPC_CODES = {"BAD_REQUEST": (-32600, 400), "UNAUTHORIZED": (-32001, 401), "FORBIDDEN": (-32003, 403),

@@ -1,15 +1,16 @@
-"""Start every sandbox peer on its loopback port: `python -m sandbox.run`."""
+"""Start every sandbox peer on its loopback port: `python -m portal_sandbox.run`."""
 
 import argparse
 import importlib
 import logging
+import os
 import signal
 import threading
 from pathlib import Path
 
 from werkzeug.serving import make_server
 
-from sandbox.mosip.state import CORRECTIONS_DEPLOYMENT
+from portal_sandbox.mosip.state import CORRECTIONS_DEPLOYMENT
 
 # peer name -> default port; the portal's demo defaults point at these.
 PEERS = {
@@ -26,7 +27,7 @@ def public_url(name, host="127.0.0.1", port=None):
 
 
 def build_app(name, config=None):
-    module = importlib.import_module(f"sandbox.{name}")
+    module = importlib.import_module(f"portal_sandbox.{name}")
     return module.create_app(config)
 
 
@@ -35,7 +36,8 @@ def build_app(name, config=None):
 DEMO_CONFIG = {"mosip": {"MOSIP_PROPERTIES": CORRECTIONS_DEPLOYMENT}}
 
 # Peers that keep their data in a file when run for the demo, so it survives a restart.
-DATA_DIR = Path(__file__).resolve().parent.parent / "instance" / "sandbox"
+# Under the portal's instance folder when the demo gives it (PORTAL_INSTANCE_PATH), else ./instance.
+DATA_DIR = Path(os.environ.get("PORTAL_INSTANCE_PATH") or "instance").resolve() / "sandbox"
 PERSISTENT = {"openimis"}
 
 

@@ -9,7 +9,7 @@ Routes (as openIMIS serves them, `SITE_ROOT = "api/"`):
   `JWT` cookie, as django-graphql-jwt reads it.
 - `GET /ht/`: django-health-check, mounted at the site root by openIMIS `urls.py` (HTML, or JSON with
   `?format=json` / `Accept: application/json`).
-- Test-only: `/_sandbox/faults` (sandbox/faults.py), `GET /_sandbox/insurees|families|policies|mutations`.
+- Test-only: `/_sandbox/faults` (portal_sandbox/faults.py), `GET /_sandbox/insurees|families|policies|mutations`.
 
 Config keys (all optional): `DATA_FILE` (SQLite file; in memory without it), `INSUREE_NUMBER_LENGTH` (10),
 `INSUREE_NUMBER_MODULO` (10; 0/None = no check digit), `ASYNC_MUTATIONS` (True), `MUTATION_DELAY` (0.2 s before
@@ -21,7 +21,7 @@ import json
 
 from flask import Flask, Response, jsonify, request
 
-from sandbox.faults import install_faults
+from portal_sandbox.faults import install_faults
 
 from . import graphql_api, tokens
 from .store import Store
