@@ -96,7 +96,8 @@ def _register_blueprints(app):
 
 
 def _configure_requests(app):
-    from portal import messages, peers, security_headers
+    from portal import messages, security_headers
+    from portal.health import peers
     from portal.auth.sessions import load_user
     from portal.navigation import inject_navigation
 

@@ -23,7 +23,7 @@ DEMO_USERS = {"officer": ("officer",), "social": ("social",), "supervisor": ("su
 @with_appcontext
 def worker_command(concurrency):
     """Run queued jobs until SIGTERM (the current job finishes first)."""
-    from portal import peers
+    from portal.health import peers
     from portal.jobs import Worker
 
     Worker(current_app._get_current_object(), concurrency=concurrency, on_idle=peers.check_if_due).run()

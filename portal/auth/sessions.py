@@ -3,6 +3,7 @@
 import secrets
 
 from flask import current_app, g, session
+from sqlalchemy import select, update
 
 from portal.auth.models import User, UserSession
 from portal.extensions import db
@@ -52,8 +53,9 @@ def load_user():
 def revoke_all(user):
     """End every session of `user` at once (logout, password change, account disabled)."""
     now = utcnow()
-    UserSession.query.filter_by(user_id=user.id, revoked_at=None).update({"revoked_at": now})
+    db.session.execute(update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+                       .values(revoked_at=now))
 
 
 def find_user(username):
-    return User.query.filter(db.func.lower(User.username) == username.strip().lower()).first()
+    return db.session.execute(select(User).where(db.func.lower(User.username) == username.strip().lower())).scalar()

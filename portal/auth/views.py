@@ -2,6 +2,7 @@ import logging
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from portal import audit
 from portal.auth import bp
@@ -120,7 +121,7 @@ def users():
             db.session.commit()
             flash(_("User %(name)s created.", name=user.username), "ok")
             return redirect(url_for("auth.users"), code=303)
-    listing = User.query.order_by(User.username).all()
+    listing = db.session.execute(select(User).order_by(User.username)).scalars().all()
     return render_template("auth/users.html", form=form, users=listing, role_labels=ROLE_LABELS,
                            action_form=ConfirmForm()), 400 if form.errors else 200
 

@@ -67,7 +67,7 @@ def code_lists():
             try:
                 cache[name] = load()
             except PeerError as exc:
-                log.warning("openimis code list unavailable list=%s error=%s", name, type(exc).__name__)
+                log.warning("openimis code list unavailable", extra={"list": name, "error": type(exc).__name__})
                 reachable = False  # do not wait for every other list too
         if name not in cache:
             lists.complete = False

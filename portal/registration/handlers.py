@@ -54,7 +54,7 @@ def fail(registration, reason, code):
     registration.finished_at = utcnow()
     audit.record("registration.failed", "registration", registration.id, {"error": code}, actor="worker")
     db.session.commit()
-    log.warning("registration %s failed in openimis error=%s", registration.id, code)
+    log.warning("registration failed in openimis", extra={"registration_id": registration.id, "error": code})
 
 
 def create(registration: Registration, client: openimis.OpenImisClient):
@@ -186,7 +186,7 @@ def _done(registration, chf_id, family_id):
     audit.record("registration.created", "registration", registration.id,
                  {"chf_id": chf_id, "family_id": family_id, "source": "openimis"}, actor="worker")
     db.session.commit()
-    log.info("registration %s created in openimis", registration.id)
+    log.info("registration created in openimis", extra={"registration_id": registration.id})
 
 
 def _number_mode():

@@ -94,7 +94,8 @@ def save_values(registration: Registration, values):
     registration.has_corrections = any(not registration.still_verified(name)
                                        for name in (registration.verified_values or {}) if name != "photo")
     if made:
-        log.info("registration %s corrected fields=%s", registration.id, ",".join(c.field for c in made))
+        log.info("registration corrected", extra={"registration_id": registration.id,
+                                                 "fields": ",".join(c.field for c in made)})
     return made
 
 

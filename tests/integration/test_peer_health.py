@@ -3,7 +3,7 @@
 from portal_sandbox.openimis import create_app as create_openimis
 from tests.peers import free_port, live_peer
 
-from portal import peers
+from portal.health import peers
 from portal.extensions import db
 
 

@@ -1,19 +1,16 @@
-"""Append-only audit events, written in the same transaction as the change they record."""
+"""The `audit_events` table, what each action means for staff, and `record` (add an event to the caller's
+transaction)."""
 
 from datetime import datetime
 
-from flask import Blueprint, g, has_request_context, render_template, request
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.auth.decorators import role_required
 from portal.extensions import db
 from portal.timeutil import utcnow
 
-bp = Blueprint("audit", __name__, url_prefix="/audit")
-
-PAGE_SIZE = 50
 # What each action means, for staff; pages show the code beside it (it is what the filter takes).
 ACTION_LABELS = {
     "login.succeeded": _l("Signed in"),
@@ -65,11 +62,6 @@ class AuditEvent(db.Model):
     __table_args__ = (db.Index("ix_audit_events_subject", "subject_type", "subject_id"),)
 
 
-@bp.app_template_filter("audit_action")
-def action_label(action):
-    return ACTION_LABELS.get(action, action)
-
-
 def record(action, subject_type, subject_id, detail=None, actor=None):
     """Add an audit event to the current transaction; the caller commits it with its change."""
     if actor is None:
@@ -85,20 +77,3 @@ def record(action, subject_type, subject_id, detail=None, actor=None):
     )
     db.session.add(event)
     return event
-
-
-def filtered_events(filters):
-    query = db.select(AuditEvent)
-    for name in ("actor", "action", "subject_type", "subject_id"):
-        if filters.get(name):
-            query = query.where(getattr(AuditEvent, name) == filters[name])
-    return query.order_by(AuditEvent.id.desc())
-
-
-@bp.get("/")
-@role_required("admin", "supervisor")
-def index():
-    filters = {name: request.args.get(name, "").strip()[:150]
-               for name in ("actor", "action", "subject_type", "subject_id")}
-    page = db.paginate(filtered_events(filters), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False)
-    return render_template("audit/index.html", page=page, filters=filters)

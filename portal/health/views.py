@@ -1,4 +1,4 @@
-"""Liveness and readiness for load balancers."""
+"""Liveness (`/healthz`) and readiness (`/readyz`) for load balancers."""
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import httpx
 from flask import current_app, g
-from sqlalchemy import String
+from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -80,7 +80,7 @@ def check_all():
 def check_if_due():
     """Called by the worker between jobs: probe when the last check is older than the interval."""
     interval = timedelta(seconds=current_app.config["PORTAL_PEER_CHECK_SECONDS"])
-    latest = db.session.query(db.func.max(PeerStatus.checked_at)).scalar()
+    latest = db.session.execute(select(db.func.max(PeerStatus.checked_at))).scalar()
     if latest is None or utcnow() - latest >= interval:
         check_all()
 
@@ -90,7 +90,7 @@ def down_for_user(user):
     if user is None:
         return []
     needed = {name for role in user.roles for name in NEEDED_BY_ROLE.get(role, ())}
-    rows = PeerStatus.query.filter(PeerStatus.reachable.is_(False)).all()
+    rows = db.session.execute(select(PeerStatus).where(PeerStatus.reachable.is_(False))).scalars().all()
     return [row for row in rows if row.name in needed]
 
 

@@ -1,66 +1,23 @@
-"""Durable job queue in the database (the transactional outbox) and the worker that runs it.
-
-A job is a row written in the same transaction as the change that needs it, so a crash never loses work.
-Workers claim rows with `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL (many workers, many machines) and
-with a compare-and-set `UPDATE` on SQLite (one claimer wins). A claim takes a lease; a job whose worker died
-is claimed again once its lease has expired, so handlers must be idempotent.
-"""
+"""Registering job handlers, enqueueing in the caller's transaction, claiming with a lease, running one job and
+recording its outcome (retry with backoff, or dead), and retrying a dead job."""
 
 import logging
-import os
 import random
-import signal
-import socket
-import threading
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from sqlalchemy import JSON, String, Text, func, select, text, update
-from sqlalchemy.orm import Mapped, mapped_column
+from flask import current_app
+from sqlalchemy import func, select, update
 
 from portal import audit
-from portal.auth.decorators import role_required
 from portal.extensions import db
 from portal.timeutil import utcnow
 
-log = logging.getLogger(__name__)
+from .models import STATUSES, Job
+
+log = logging.getLogger("portal.jobs")
 
 HANDLERS = {}
-STATUSES = ("queued", "running", "done", "dead")
-
-bp = Blueprint("jobs", __name__, url_prefix="/jobs")
-
-
-class Job(db.Model):
-    __tablename__ = "jobs"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(80))
-    payload: Mapped[dict] = mapped_column(JSON, default=dict)
-    # Idempotency key: enqueueing the same key twice gives back the first job.
-    key: Mapped[str | None] = mapped_column(String(200), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="queued")
-    attempts: Mapped[int] = mapped_column(default=0)
-    max_attempts: Mapped[int] = mapped_column(default=8)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
-    lease_until: Mapped[datetime | None]
-    locked_by: Mapped[str | None] = mapped_column(String(120))
-    last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    finished_at: Mapped[datetime | None]
-
-    __table_args__ = (
-        # The claim query reads only runnable rows; without this partial index claims on PostgreSQL
-        # were measured 3x slower, and slower still as done rows pile up.
-        db.Index("ix_jobs_runnable", "next_attempt_at",
-                 postgresql_where=text("status = 'queued'"), sqlite_where=text("status = 'queued'")),
-        db.Index("ix_jobs_leased", "lease_until",
-                 postgresql_where=text("status = 'running'"), sqlite_where=text("status = 'running'")),
-        db.Index("ix_jobs_status_kind", "status", "kind"),
-    )
 
 
 def handler(kind):
@@ -80,7 +37,7 @@ def enqueue(kind, payload, key=None, delay=0, max_attempts=None):
     if kind not in HANDLERS:
         raise ValueError(f"no handler registered for job kind {kind!r}")
     if key is not None:
-        existing = Job.query.filter_by(key=key).first()
+        existing = db.session.execute(select(Job).where(Job.key == key)).scalar()
         if existing is not None:
             return existing
     job = Job(
@@ -195,32 +152,6 @@ class UnknownJobKindError(Exception):
     permanent = True
 
 
-def default_worker_id():
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
-
-
-def work_once(worker_id=None):
-    """Claim and run one due job; return it (refreshed), or None when nothing is due."""
-    worker_id = worker_id or default_worker_id()
-    job = claim(worker_id)
-    if job is None:
-        return None
-    run(job, worker_id)
-    db.session.expire_all()
-    return db.session.get(Job, job.id)
-
-
-def work_until_idle(max_jobs=100):
-    """Run due jobs until none is left (or `max_jobs` ran); return the jobs run."""
-    done = []
-    while len(done) < max_jobs:
-        job = work_once()
-        if job is None:
-            break
-        done.append(job)
-    return done
-
-
 def retry(job):
     """A dead job gets a fresh set of attempts (from the jobs page or a dashboard)."""
     if job.status != "dead":
@@ -232,74 +163,3 @@ def retry(job):
 def counts():
     rows = db.session.execute(select(Job.status, func.count()).group_by(Job.status)).all()
     return {status: 0 for status in STATUSES} | dict(rows)
-
-
-class Worker:
-    """`flask worker`: N threads claiming jobs; SIGTERM lets each finish its current job, then exits."""
-
-    def __init__(self, app, concurrency=1, idle_seconds=1.0, on_idle=None):
-        self.app = app
-        self.concurrency = concurrency
-        self.idle_seconds = idle_seconds
-        self.on_idle = on_idle
-        self.stopping = threading.Event()
-
-    def stop(self, *_):
-        self.stopping.set()
-
-    def run(self):
-        signal.signal(signal.SIGTERM, self.stop)
-        signal.signal(signal.SIGINT, self.stop)
-        threads = [threading.Thread(target=self._loop, name=f"worker-{n}") for n in range(self.concurrency)]
-        for thread in threads:
-            thread.start()
-        log.info("worker started", extra={"concurrency": self.concurrency, "pid": os.getpid()})
-        while not self.stopping.is_set():
-            if self.on_idle is not None:
-                with self.app.app_context():
-                    self._safely(self.on_idle)
-            self.stopping.wait(self.idle_seconds * 5)
-        for thread in threads:
-            thread.join()
-        log.info("worker stopped", extra={"pid": os.getpid()})
-
-    def _loop(self):
-        worker_id = default_worker_id()
-        with self.app.app_context():
-            while not self.stopping.is_set():
-                job = self._safely(lambda: work_once(worker_id))
-                if job is None:
-                    self.stopping.wait(self.idle_seconds)
-
-    def _safely(self, fn):
-        # A lost database connection must not kill the worker: log, back off, try again.
-        try:
-            return fn()
-        except Exception:  # noqa: BLE001
-            db.session.rollback()
-            log.exception("worker loop error")
-            self.stopping.wait(self.idle_seconds * 5)
-            return None
-
-
-@bp.get("/")
-@role_required("admin", "supervisor")
-def index():
-    status = request.args.get("status", "dead")
-    if status not in STATUSES:
-        abort(400)
-    query = select(Job).where(Job.status == status).order_by(Job.id.desc())
-    page = db.paginate(query, per_page=50, max_per_page=50, error_out=False)
-    return render_template("jobs/index.html", page=page, status=status, counts=counts())
-
-
-@bp.post("/<int:job_id>/retry")
-@role_required("admin", "supervisor")
-def retry_dead(job_id):
-    job = db.get_or_404(Job, job_id)
-    if job.status != "dead":
-        abort(409)
-    retry(job)
-    db.session.commit()
-    flash(_("Job %(id)s will be tried again.", id=job.id), "ok")
-    return redirect(url_for("jobs.index", status="dead"), code=303)
