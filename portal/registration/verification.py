@@ -35,35 +35,13 @@ ACR_LABELS = {
     "mosip:idp:acr:knowledge": _l("Knowledge-based"),
 }
 
-# What the officer reads for each failure (the client's own messages are English-only).
-MESSAGES = {
-    "esignet_unavailable": _l("eSignet could not be reached. Try again in a moment, or continue with manual entry."),
-    "configuration_error": _l("The portal's eSignet settings are incomplete or invalid; ask an administrator."),
-    "discovery_error": _l("eSignet's configuration could not be read. Try again later, or continue with manual entry."),
-    "discovery_issuer_mismatch": _l("eSignet announces a different issuer than the portal expects; ask an administrator."),
-    "callback_issuer_mismatch": _l("The answer came from a different identity provider than expected. Nothing was pre-filled."),
-    "code_rejected": _l("This verification was already used or has expired. Please verify the identity again."),
-    "client_authentication_failed": _l("eSignet did not accept the portal's credentials; ask an administrator."),
-    "token_request_rejected": _l("eSignet refused to complete the verification. Please try again."),
-    "malformed_response": _l("eSignet's answer could not be read. Please try again."),
-    "userinfo_rejected": _l("eSignet refused to release the verified details. Please try again."),
-    "userinfo_not_signed": _l("eSignet sent details without a signature; they were not used."),
-    "userinfo_decryption_failed": _l("The encrypted details from eSignet could not be decrypted; ask an administrator."),
+# What the officer reads for a callback the portal refuses itself; eSignet's failures read from esignet.FAILURES.
+CALLBACK_MESSAGES = {
     "state_mismatch": _l("This answer from eSignet does not belong to a verification started in this browser. "
                          "Nothing was pre-filled; start the verification again."),
     "login_expired": _l("This verification took too long and has expired. Please verify the identity again."),
     "access_denied": _l("The verification was cancelled at eSignet. You can try again or continue with manual entry."),
 }
-# A discovery issuer mismatch is configuration (the document comes from the configured URL): name both values and
-# the setting to change, so the officer can pass it on word for word. A token from another issuer may be an attack:
-# the officer gets the security-check message, the advice goes to the log only (portal.clients.esignet).
-ISSUER_MESSAGES = {
-    "discovery_issuer_mismatch": _l("eSignet announces the issuer “%(announced)s”, but the portal is set to "
-                                    "“%(configured)s”. An administrator must set PORTAL_ESIGNET_ISSUER to exactly "
-                                    "“%(announced)s”, as eSignet's discovery document says."),
-}
-TOKEN_CHECK_MESSAGE = _l("eSignet's answer failed a security check (%(check)s). Nothing was pre-filled; "
-                         "please verify again.")
 
 
 class CallbackError(Exception):
@@ -77,13 +55,9 @@ class CallbackError(Exception):
 
 def message_for(error):
     """Plain words, in the officer's language, for an eSignet failure or a callback error code."""
-    code = getattr(error, "code", error)
-    announced = getattr(error, "announced", None)
-    if announced and code in ISSUER_MESSAGES:
-        return ISSUER_MESSAGES[code] % {"announced": announced, "configured": error.configured}
-    if isinstance(error, esignet.TokenVerificationError):
-        return TOKEN_CHECK_MESSAGE % {"check": code.replace("_", " ")}
-    return MESSAGES.get(code) or MESSAGES["token_request_rejected"]
+    if isinstance(error, str) and error in CALLBACK_MESSAGES:
+        return CALLBACK_MESSAGES[error]
+    return esignet.officer_message(error)
 
 
 # ---- the client ---------------------------------------------------------------------------------------------------

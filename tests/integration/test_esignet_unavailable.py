@@ -5,8 +5,8 @@ import pytest
 from portal.clients import esignet
 from portal.clients.errors import TransientPeerError
 from portal_sandbox.esignet import create_app, robot
+from tests.fakes.esignet import rsa
 from tests.peers import free_port, live_peer
-from tests.unit.test_esignet_fake_provider import rsa
 
 CALLBACK = "http://portal.test/registration/callback"
 

@@ -7,7 +7,7 @@ import pytest
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from portal.clients import esignet
-from tests.unit.test_esignet_fake_provider import REDIRECT_URI, FakeEsignet
+from tests.fakes.esignet import REDIRECT_URI, FakeEsignet
 
 
 @pytest.fixture()

@@ -7,7 +7,7 @@ from joserfc import jws
 from joserfc.jwk import ECKey
 
 from portal.clients import esignet
-from tests.unit.test_esignet_fake_provider import CLIENT_ID, FakeEsignet, rsa
+from tests.fakes.esignet import CLIENT_ID, FakeEsignet, rsa
 
 TOKEN_ENDPOINT = "https://esignet.test/v1/esignet/oauth/v2/token"
 

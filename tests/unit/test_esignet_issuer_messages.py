@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from portal.clients import esignet
-from tests.unit.test_esignet_fake_provider import CLIENT_ID, ISSUER, FakeEsignet, login_request, rsa
+from tests.fakes.esignet import CLIENT_ID, ISSUER, FakeEsignet, login_request, rsa
 
 MISCONFIGURED = [
     ("trailing-slash", ISSUER + "/", "(remove the trailing slash)"),

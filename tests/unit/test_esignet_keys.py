@@ -8,7 +8,7 @@ import pytest
 from joserfc.jwk import ECKey, RSAKey
 
 from portal.clients import esignet
-from tests.unit.test_esignet_fake_provider import rsa
+from tests.fakes.esignet import rsa
 
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi"}
 

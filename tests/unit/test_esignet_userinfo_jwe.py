@@ -13,7 +13,7 @@ from cryptography.x509.oid import NameOID
 
 from portal.clients import esignet
 from portal_sandbox.esignet.state import deflate, ida_jwe, seal_jwe
-from tests.unit.test_esignet_fake_provider import FakeEsignet, compact, login_request, rsa
+from tests.fakes.esignet import FakeEsignet, compact, login_request, rsa
 
 
 @pytest.fixture()

@@ -8,8 +8,7 @@ from joserfc.jwk import RSAKey
 
 from portal.clients import esignet
 from portal.clients.errors import PermanentPeerError, TransientPeerError
-from tests.unit.test_esignet_fake_provider import (ISSUER, FakeEsignet, b64, compact, encrypt_for, login_request,
-                                                    rsa)
+from tests.fakes.esignet import ISSUER, FakeEsignet, b64, compact, encrypt_for, login_request, rsa
 
 
 @pytest.fixture()
