@@ -96,7 +96,7 @@ def acr_choices():
         # The page with this list posts to us, and we redirect the post to eSignet's authorize endpoint.
         allow_form_action(document.authorization_endpoint)
     except esignet.EsignetError as exc:
-        log.warning("esignet discovery unavailable for the method list error=%s", exc.code)
+        log.warning("esignet discovery unavailable for the method list", extra={"error": exc.code})
     ordered = [default] + [acr for acr in offered if acr != default and acr in ACR_LABELS]
     return [(acr, str(ACR_LABELS.get(acr, acr))) for acr in ordered]
 
@@ -121,7 +121,7 @@ def start(registration: Registration, acr):
     session[SESSION_KEY] = dict(list(pending.items())[-5:])  # a few tabs at most
     audit.record("registration.verification_started", "registration", registration.id,
                  {"acr": login.acr_values, "claims_locales": list(login.claims_locales)})
-    log.info("registration %s sent to esignet acr=%s", registration.id, login.acr_values)
+    log.info("registration sent to esignet", extra={"registration_id": registration.id, "acr": login.acr_values})
     return login.url
 
 
@@ -168,7 +168,8 @@ def finish(registration: Registration, args):
         identity = client().finish_login(login_request, args.get("code") or "", iss=args.get("iss"))
     except Exception as exc:  # noqa: BLE001 - whatever eSignet sent, the officer gets a page, not a 500
         if not isinstance(exc, esignet.EsignetError):
-            log.exception("registration %s unexpected error while finishing the esignet login", registration.id)
+            log.exception("unexpected error while finishing the esignet login",
+                          extra={"registration_id": registration.id})
             exc = esignet.MalformedResponseError()
         registration.verification = "failed"
         detail = {"error": exc.code, "source": "esignet"}
@@ -177,7 +178,7 @@ def finish(registration: Registration, args):
         if exc.detail:
             detail["esignet_error"] = exc.detail
         audit.record("registration.verification_failed", "registration", registration.id, detail)
-        log.warning("registration %s esignet verification failed error=%s", registration.id, exc.code)
+        log.warning("esignet verification failed", extra={"registration_id": registration.id, "error": exc.code})
         return exc
     apply_identity(registration, identity)
     return None
@@ -220,4 +221,5 @@ def apply_identity(registration: Registration, identity: esignet.VerifiedIdentit
         "auth_time": identity.auth_time, "claims": identity.claim_names, "fields": sorted(verified),
         "notes": [f"{claim}: {note}" for claim, note in mapped.notes],
     })
-    log.info("registration %s verified claims=%s", registration.id, ",".join(identity.claim_names))
+    log.info("registration verified", extra={"registration_id": registration.id,
+                                              "claims": ",".join(identity.claim_names)})

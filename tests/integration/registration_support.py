@@ -73,48 +73,6 @@ def run_jobs(app, max_jobs=20):
         return [(job.kind, job.status, job.last_error) for job in jobs.work_until_idle(max_jobs=max_jobs)]
 
 
-# ---- fixtures (import them into a test module to use them) ----------------------------------------------------
-import httpx  # noqa: E402
-import pytest  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def key_file(tmp_path_factory):
-    return portal_key_file(tmp_path_factory.mktemp("keys"))
-
-
-@pytest.fixture(scope="module")
-def esignet_live(key_file):
-    with esignet_peer(key_file) as peer:
-        yield peer
-
-
-@pytest.fixture(autouse=False)
-def esignet_clean(esignet_live):
-    yield esignet_live
-    esignet_live.heal()
-    httpx.post(f"{esignet_live.url}/_sandbox/misbehave", json={"mode": "clear"})
-
-
-@pytest.fixture(scope="module")
-def openimis_live():
-    """Shared by a module's tests: use different individuals where openIMIS's state matters."""
-    with openimis_peer() as peer:
-        yield peer
-
-
-@pytest.fixture
-def portal(make_app, esignet_clean, openimis_live, key_file):
-    return make_app(portal_config(esignet_clean.url, openimis_live.url, key_file))
-
-
-@pytest.fixture
-def officer(portal, login_as):
-    client = portal.test_client()
-    login_as(client, "officer", username="ana")
-    return client
-
-
 VALUES = {"last_name": "Mansour", "other_names": "Siddharth K", "dob": "1987-11-25", "gender": "M",
           "type_of_id": "N", "passport": "8267411571", "phone": "+919427357934", "email": "siddhartha.km@gmail.com",
           "current_address": "Slung Cmattey Kénitra 45009 Morocco", "village": "10", "family_mode": "new",

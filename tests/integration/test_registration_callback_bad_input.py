@@ -8,9 +8,7 @@ import httpx
 import pytest
 
 from portal_sandbox.esignet import robot
-from tests.integration.registration_support import (audit_actions, esignet_clean, esignet_live,  # noqa: F401
-                                                    key_file, officer, openimis_live, portal, registration,
-                                                    registration_id_of, verify_at_esignet)
+from tests.integration.registration_support import audit_actions, registration, verify_at_esignet
 
 
 def start(officer):

@@ -3,9 +3,7 @@ the list filters on them."""
 
 import re
 
-from tests.integration.registration_support import (VALUES, confirm, esignet_clean, esignet_live,  # noqa: F401
-                                                    key_file, officer, openimis_live, portal, registration,
-                                                    registration_id_of, verify_at_esignet)
+from tests.integration.registration_support import VALUES, registration, registration_id_of, verify_at_esignet
 
 
 def verified_draft(officer, individual_id="4567890123"):

@@ -4,8 +4,7 @@ eSignet's authorize endpoint as discovery names it, which a real deployment may 
 import dataclasses
 
 from portal.clients import esignet
-from tests.integration.registration_support import (esignet_clean, esignet_live, key_file, officer,  # noqa: F401
-                                                    openimis_live, portal)
+
 
 ELSEWHERE = "https://login.example.org"
 

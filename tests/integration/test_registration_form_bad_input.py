@@ -5,9 +5,8 @@ import uuid
 
 import pytest
 
-from tests.integration.registration_support import (VALUES, confirm, esignet_clean, esignet_live,  # noqa: F401
-                                                    form_errors, key_file, officer, openimis_live, portal,
-                                                    registration, registration_id_of, run_jobs)
+from tests.integration.registration_support import (VALUES, confirm, form_errors, registration, registration_id_of,
+    run_jobs)
 
 
 @pytest.fixture

@@ -6,9 +6,8 @@ import json
 import pytest
 
 from portal_sandbox.esignet.state import HERE
-from tests.integration.registration_support import (esignet_peer, key_file, officer, openimis_live,  # noqa: F401
-                                                    portal_config, registration, registration_id_of,
-                                                    verify_at_esignet)
+from tests.integration.registration_support import (esignet_peer, portal_config, registration, registration_id_of,
+    verify_at_esignet)
 
 
 def odd_identity():
@@ -20,12 +19,12 @@ def odd_identity():
 
 
 @pytest.fixture
-def portal(make_app, openimis_live, key_file):  # noqa: F811
+def portal(make_app, openimis_live, key_file):
     with esignet_peer(key_file, IDENTITIES=[odd_identity()]) as esignet_live:
         yield make_app(portal_config(esignet_live.url, openimis_live.url, key_file))
 
 
-def test_odd_claims_are_noted_and_the_form_still_opens(portal, officer):  # noqa: F811
+def test_odd_claims_are_noted_and_the_form_still_opens(portal, officer):
     back = verify_at_esignet(officer)
     assert back.status_code == 303
     registration_id = registration_id_of(back)

@@ -10,9 +10,8 @@ from portal.clients import openimis
 from portal.extensions import db
 from portal.registration import codes, handlers
 from portal.registration.models import Registration
-from tests.integration.registration_support import (audit_actions, confirm, esignet_clean, esignet_live, key_file,  # noqa: F401
-                                                    officer, openimis_peer, portal_config, registration,
-                                                    registration_id_of, verify_at_esignet)
+from tests.integration.registration_support import (audit_actions, confirm, openimis_peer, portal_config,
+    registration, registration_id_of, verify_at_esignet)
 
 
 @pytest.fixture

@@ -6,9 +6,8 @@ import re
 from portal.clients import openimis
 import pytest
 
-from tests.integration.registration_support import (VALUES, audit_actions, confirm, esignet_clean,  # noqa: F401
-                                                    esignet_live, key_file, officer, openimis_peer, portal,
-                                                    registration, registration_id_of, run_jobs, verify_at_esignet)
+from tests.integration.registration_support import (audit_actions, confirm, openimis_peer, registration,
+    registration_id_of, run_jobs, verify_at_esignet)
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Who sees which registration: officers their own, admins and supervisors all; only the owner (or an admin) edits."""
 
-from tests.integration.registration_support import (VALUES, esignet_clean, esignet_live, key_file,  # noqa: F401
-                                                    openimis_live, portal, registration_id_of)
+from tests.integration.registration_support import VALUES, registration_id_of
 
 
 def logged_in(portal, login_as, role, username):
