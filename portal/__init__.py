@@ -10,10 +10,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from portal.config import MIGRATIONS_DIR, ensure_required, instance_path, load_config
 from portal.extensions import babel, csrf, db, limiter, migrate, oauth
 
-# Capability blueprints: each package defines `bp` and, for machine routes, optionally `api_bp`.
-CAPABILITIES = ("portal.auth", "portal.registration", "portal.enrollment", "portal.packets")
-
-
 def create_app(config=None):
     """Build the app; `config` (a dict, e.g. from a test) wins over the environment."""
     # templates/ and static/ are found inside the package (Flask's defaults), in a checkout and in a wheel alike
@@ -79,20 +75,15 @@ def _configure_proxy(app):
 
 
 def _register_blueprints(app):
-    from portal import audit, health, jobs
+    from portal import audit, auth, enrollment, health, jobs, packets, registration
 
-    for blueprint in (health.bp, audit.bp, jobs.bp):
+    # Pages: a browser session, CSRF on every form.
+    for blueprint in (health.bp, audit.bp, jobs.bp, auth.bp, registration.bp, enrollment.bp, packets.bp):
         app.register_blueprint(blueprint)
-    for name in CAPABILITIES:
-        package = importlib.import_module(name)
-        app.register_blueprint(package.bp)
-        api_bp = getattr(package, "api_bp", None)
-        if api_bp is not None:
-            # Machine routes authenticate by HMAC or bearer token, not by a browser session.
-            csrf.exempt(api_bp)
-            app.register_blueprint(api_bp)
-        if hasattr(package, "init_app"):
-            package.init_app(app)
+    # Machine routes authenticate by HMAC or bearer token, not by a browser session: no CSRF.
+    for blueprint in (registration.api_bp, enrollment.api_bp, packets.api_bp):
+        csrf.exempt(blueprint)
+        app.register_blueprint(blueprint)
 
 
 def _configure_requests(app):
@@ -111,11 +102,11 @@ def _configure_requests(app):
 def _register_cli(app):
     from portal.auth.cli import users_cli
     from portal.cli import demo_command, translate_cli, worker_command
+    from portal.enrollment.apiclients import api_clients_cli
+    from portal.packets.cli import packets_cli
 
-    app.cli.add_command(users_cli)
-    app.cli.add_command(worker_command)
-    app.cli.add_command(translate_cli)
-    app.cli.add_command(demo_command)
+    for command in (users_cli, worker_command, translate_cli, demo_command, api_clients_cli, packets_cli):
+        app.cli.add_command(command)
 
 
 def _load_job_modules(app):

@@ -6,10 +6,3 @@ bp = Blueprint("enrollment", __name__, url_prefix="/enrollment")
 
 from portal.enrollment import handlers, models, views  # noqa: E402,F401
 from portal.enrollment.api import api_bp  # noqa: E402,F401  (machine routes under /api, CSRF-exempt)
-
-
-def init_app(app):
-    """Called by the factory: the `flask api-clients` commands."""
-    from portal.enrollment.apiclients import api_clients_cli
-
-    app.cli.add_command(api_clients_cli)
