@@ -7,6 +7,7 @@ A bad value stops start-up with a message that names the variable (no guessing o
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 # The installed package: templates/, static/, migrations/ and translations/ are inside it (in a checkout
 # portal/templates, portal/static and portal/migrations are links to the top-level folders; a wheel carries copies).
@@ -246,3 +247,20 @@ def ensure_required(config):
         )
     if len(config["SECRET_KEY"]) < 32:
         raise ConfigError("PORTAL_SECRET_KEY must be at least 32 characters long")
+    # A peer without an address would fail only when someone's work first needs it: refuse to start instead.
+    unusable = [name for name in PEER_URL_SETTINGS if not _is_http_url(config.get(name))]
+    if unusable:
+        raise ConfigError(f"{', '.join(unusable)} must be set to the peer's http(s) address "
+                          f"(or set PORTAL_DEMO=1 for the local demo with sandbox peers)")
+
+
+# The address of each peer; outside demo mode every one must be an absolute http(s) URL.
+PEER_URL_SETTINGS = ("PORTAL_ESIGNET_ISSUER", "PORTAL_OPENIMIS_URL", "PORTAL_OPENSPP_URL", "PORTAL_MOSIP_URL",
+                     "PORTAL_MOSIP_WEBSUB_URL", "PORTAL_OPENCRVS_URL")
+
+
+def _is_http_url(value):
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)

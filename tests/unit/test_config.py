@@ -32,6 +32,36 @@ def test_a_short_secret_refuses_to_start(monkeypatch):
         create_app()
 
 
+PEERS = {"PORTAL_ESIGNET_ISSUER": "https://esignet.example.org", "PORTAL_OPENIMIS_URL": "https://imis.example.org",
+         "PORTAL_OPENSPP_URL": "https://spp.example.org", "PORTAL_MOSIP_URL": "https://mosip.example.org",
+         "PORTAL_MOSIP_WEBSUB_URL": "https://mosip.example.org/hub", "PORTAL_OPENCRVS_URL": "https://crvs.example.org"}
+
+
+@pytest.mark.parametrize("missing", sorted(PEERS))
+def test_outside_demo_mode_a_missing_peer_address_refuses_to_start_with_its_name(monkeypatch, missing):
+    monkeypatch.delenv("PORTAL_DEMO", raising=False)
+    for name, value in PEERS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("PORTAL_SECRET_KEY", STRONG_SECRET)
+    monkeypatch.setenv("PORTAL_PUBLIC_URL", "https://portal.example.org")
+    monkeypatch.setenv(missing, "imis.example.org")  # no scheme: not an address the clients can use
+    with pytest.raises(ConfigError, match=f"^{missing} must be set"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    monkeypatch.delenv(missing)
+    with pytest.raises(ConfigError, match=f"^{missing} must be set"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_outside_demo_mode_the_portal_starts_with_every_peer_address(monkeypatch, tmp_path):
+    monkeypatch.delenv("PORTAL_DEMO", raising=False)
+    for name, value in PEERS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("PORTAL_SECRET_KEY", STRONG_SECRET)
+    monkeypatch.setenv("PORTAL_PUBLIC_URL", "https://portal.example.org")
+    monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(tmp_path))
+    assert create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["PORTAL_MOSIP_URL"] == PEERS["PORTAL_MOSIP_URL"]
+
+
 def test_demo_mode_points_every_peer_at_the_sandbox():
     config = load_config({"PORTAL_DEMO": "1"})
     assert config["PORTAL_OPENIMIS_URL"] == "http://127.0.0.1:8102"
