@@ -4,6 +4,7 @@ mode the key is generated once into instance/."""
 import json
 
 from portal.clients import esignet
+from portal.config import PEER_URL_SETTINGS
 from portal.registration import verification
 from tests.integration.registration_support import portal_key_file
 
@@ -42,6 +43,8 @@ def test_demo_mode_generates_the_key_once(make_app, tmp_path, monkeypatch):
 
 
 def test_without_a_key_outside_demo_mode_the_jwks_says_so(make_app):
-    app = make_app({"PORTAL_ESIGNET_PRIVATE_KEY": None, "PORTAL_DEMO": False, "PORTAL_PUBLIC_URL": "https://p.example"})
+    peers = {name: "https://peer.example" for name in PEER_URL_SETTINGS}  # outside demo mode every one is needed
+    app = make_app({"PORTAL_ESIGNET_PRIVATE_KEY": None, "PORTAL_DEMO": False, "PORTAL_PUBLIC_URL": "https://p.example",
+                    **peers})
     response = app.test_client().get("/.well-known/jwks.json")
     assert response.status_code == 503 and "error" in response.get_json()
