@@ -41,7 +41,10 @@ class PeerHttp:
     def close(self):
         self.client.close()
 
-    def unavailable(self, op: str, status: int | None = None, exc: Exception | None = None) -> PeerError:
+    def unavailable(self, op: str, status: int | None = None, exc: Exception | None = None,
+                    response: httpx.Response | None = None) -> PeerError:
+        """The error for a network failure (`exc`) or a transient status (`status`, with its `response`). A client
+        whose peer says why in the body, or whose callers read other words, overrides this."""
         if self._unavailable is not None:
             return self._unavailable(op, status)
         if status is not None:
@@ -64,7 +67,7 @@ class PeerHttp:
             else:
                 status = response.status_code
                 if transient_status_fails and is_transient_status(status):
-                    error = self.unavailable(op, status)
+                    error = self.unavailable(op, status, response=response)
             log.log(logging.WARNING if error is not None else logging.INFO, "peer call", extra={
                 "peer": self.peer, "op": op, "status": status, "attempt": attempt,
                 "error": type(cause).__name__ if cause is not None else None,

@@ -1,9 +1,9 @@
 """Machine routes: `POST /api/oauth/token`, `POST /api/dci/enrollment`, `POST /api/dci/txn/status`.
 
-Every answer is JSON in the DCI shapes (dci.py); a bad request is logged with its error code, the client's
-name and the message id, never with the body. An accepted message is stored (with its answer) in the same
-transaction as its batch, items and jobs, before the answer leaves: a replay of the same message_id gets
-the stored answer and nothing is processed twice.
+Every answer is JSON in the DCI shapes (portal/clients/openspp/dci.py reads and writes them); a bad request is
+logged with its error code, the client's name and the message id, never with the body. An accepted message is
+stored (with its answer) in the same transaction as its batch, items and jobs, before the answer leaves: a replay
+of the same message_id gets the stored answer and nothing is processed twice.
 """
 
 import hashlib
@@ -15,7 +15,9 @@ from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from portal.enrollment import apiclients, batches, dci
+from portal.clients.openspp import dci
+from portal.clients.openspp import enrollment as dci_enrollment
+from portal.enrollment import apiclients, batches
 from portal.enrollment.models import DciMessage, EnrollmentBatch, EnrollmentItem
 from portal.extensions import db, limiter
 from portal.timeutil import utcnow
@@ -23,6 +25,10 @@ from portal.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 api_bp = Blueprint("enrollment_api", __name__, url_prefix="/api")
+
+# An item's status in the portal -> its DCI status in an answer.
+STATUS_OF_ITEM = {"waiting": "pdng", "family_created": "pdng", "done": "succ", "failed": "rjct",
+                  "duplicate": "rjct"}
 
 
 def our_id():
@@ -141,13 +147,13 @@ def enrollment():
         client = _bearer_client()
         body, _raw = _json_body()
         if "header" in body or "message" in body:
-            message = dci.parse_enrollment(body, client.name,
+            message = dci_enrollment.parse_enrollment(body, client.name,
                                            current_app.config["PORTAL_DCI_MAX_RECORDS"])
         else:
-            reference, person = dci.parse_individual(body)
+            reference, person = dci_enrollment.parse_individual(body)
             key = request.headers.get("Idempotency-Key", "").strip()[:150] or f"individual:{reference}"
-            message = dci.Message("individual", key, client.name, None, {},
-                                  [dci.Beneficiary(0, reference, individual=person)])
+            message = dci_enrollment.Message("individual", key, client.name, None, {},
+                                  [dci_enrollment.Beneficiary(0, reference, individual=person)])
     except dci.HttpError as exc:
         return _http_error(exc, client)
     except dci.Rejected as exc:
@@ -201,7 +207,7 @@ def _known_items(sender_id, references):
 def _item_status(item, accepted_now=False):
     if accepted_now and item.status == "waiting":
         return dci.item_response(item.reference_id, "rcvd")
-    status = dci.STATUS_OF_ITEM.get(item.status, "pdng")
+    status = STATUS_OF_ITEM.get(item.status, "pdng")
     return dci.item_response(item.reference_id, status, item.error, chf_id=item.chf_id)
 
 

@@ -102,11 +102,6 @@ def selection_page(user_id, page, per_page):
     return db.paginate(query, page=page, per_page=per_page, max_per_page=200, error_out=False)
 
 
-def selected_individuals(user_id):
-    rows = db.session.scalars(select(Selection).where(Selection.user_id == user_id).order_by(Selection.id))
-    return [Individual.from_dict(row.snapshot) for row in rows]
-
-
 # ---------------------------------------------------------------------------------------------------
 # What the search page shows per row
 

@@ -1,17 +1,17 @@
 """openSPP individual -> openIMIS insuree fields: pure functions, no I/O.
 
 openIMIS requires `lastName`, `otherNames`, `genderId` (M/F/O) and `dob` (`openimis/README.md` §4, §6);
-`passport` is its identification number (max 25) with `typeOfIdId` a one-letter code of its
-identificationTypes table; `phone` max 50, `email` max 100, `currentAddress` max 200 (insuree/gql_mutations.py
-InsureeBase). openSPP often lacks a birthdate or a sex (and its registry REST API never returns them): such an
-individual cannot be enrolled until the officer supplies the value, so the mapping names what is missing
-instead of guessing.
+`passport` is its identification number with `typeOfIdId` a one-letter code of its identificationTypes table;
+values must fit openIMIS's columns (portal/clients/openimis/columns.py). openSPP often lacks a birthdate or a sex
+(and its registry REST API never returns them): such an individual cannot be enrolled until the officer supplies
+the value, so the mapping names what is missing instead of guessing.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from portal.clients.openimis.columns import INSUREE_MAX_LENGTHS
 from portal.messages import joined, message
 
 # openSPP gender values (g2p "Male"/"Female", DCI "male"/"female"/"other", the IBR sample's "F"/"M") -> tblGender.
@@ -31,7 +31,6 @@ DEFAULT_ID_TYPES = {
     "driving license": "D",
     "voter id": "V",
 }
-LIMITS = {"last_name": 100, "other_names": 100, "passport": 25, "phone": 50, "email": 100, "current_address": 200}
 
 
 @dataclass(frozen=True)
@@ -93,7 +92,7 @@ def pick_identification(identifiers, id_types=None):
     best = None
     for identifier in identifiers:
         name = identifier.type.casefold()
-        if name not in id_types or not identifier.value or len(identifier.value) > LIMITS["passport"]:
+        if name not in id_types or not identifier.value or len(identifier.value) > INSUREE_MAX_LENGTHS["passport"]:
             continue
         rank = order.index(name)
         if best is None or rank < best[0]:
@@ -120,12 +119,12 @@ def to_insuree(individual, *, overrides: Mapping | None = None, id_types: Mappin
     given = " ".join(p.strip() for p in (individual.given_name, individual.addl_name) if p and p.strip())
     if not family:
         problems.append(Problem("family_name", "missing"))
-    elif len(family) > LIMITS["last_name"]:
-        problems.append(Problem("family_name", "too_long", {"limit": LIMITS["last_name"]}))
+    elif len(family) > INSUREE_MAX_LENGTHS["last_name"]:
+        problems.append(Problem("family_name", "too_long", {"limit": INSUREE_MAX_LENGTHS["last_name"]}))
     if not given:
         problems.append(Problem("given_name", "missing"))
-    elif len(given) > LIMITS["other_names"]:
-        problems.append(Problem("given_name", "too_long", {"limit": LIMITS["other_names"]}))
+    elif len(given) > INSUREE_MAX_LENGTHS["other_names"]:
+        problems.append(Problem("given_name", "too_long", {"limit": INSUREE_MAX_LENGTHS["other_names"]}))
 
     sex = overrides.get("sex") or individual.sex
     gender = gender_code(sex)
@@ -150,10 +149,10 @@ def to_insuree(individual, *, overrides: Mapping | None = None, id_types: Mappin
         other_names=given,
         gender_id=gender,
         dob=dob,
-        phone=_fit(individual.phones[0] if individual.phones else None, LIMITS["phone"]),
-        email=email if email and len(email) <= LIMITS["email"] else None,
+        phone=_fit(individual.phones[0] if individual.phones else None, INSUREE_MAX_LENGTHS["phone"]),
+        email=email if email and len(email) <= INSUREE_MAX_LENGTHS["email"] else None,
         identification_number=number,
         identification_type=id_type,
-        current_address=_fit(individual.address, LIMITS["current_address"]),
+        current_address=_fit(individual.address, INSUREE_MAX_LENGTHS["current_address"]),
         json_ext={"openspp_id": individual.openspp_id, "source": f"openspp:{individual.source}"},
     )

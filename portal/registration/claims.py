@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from portal.clients.openimis.columns import INSUREE_MAX_LENGTHS
+
 # Which form field each claim fills; the form shows the claim as the source of a verified value.
 FIELD_CLAIMS = {
     "last_name": "name", "other_names": "name", "dob": "birthdate", "gender": "gender", "phone": "phone_number",
@@ -30,8 +32,6 @@ GENDER_LABELS = {
 }
 LANGUAGE_CODES = {"en": ("en", "eng"), "fr": ("fr", "fra", "fre"), "ar": ("ar", "ara")}
 ADDRESS_PARTS = ("street_address", "locality", "region", "postal_code", "country")
-MAX_LENGTHS = {"last_name": 100, "other_names": 100, "phone": 50, "email": 100, "passport": 25,
-               "current_address": 200}
 PHOTO_TYPES = ("image/jpeg", "image/png")
 DEFAULT_MAX_PHOTO_BYTES = 512 * 1024
 
@@ -265,7 +265,7 @@ def map_claims(claims, *, locales=("en",), name_order="given_first", gender_labe
         except ValueError as exc:
             out.notes.append((key, str(exc)))
 
-    for form_field, limit in MAX_LENGTHS.items():
+    for form_field, limit in INSUREE_MAX_LENGTHS.items():
         verified = out.fields.get(form_field)
         if verified is not None and len(verified.value) > limit:
             out.notes.append((verified.claim, _l("the value is longer than openIMIS accepts")))

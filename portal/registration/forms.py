@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
-from portal.clients.openimis import INSUREE_MAX_LENGTHS
+from portal.clients.openimis.columns import INSUREE_MAX_LENGTHS
 
 ACTIONS = ("save", "verify", "manual", "confirm", "remove_photo")
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"

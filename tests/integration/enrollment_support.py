@@ -8,8 +8,8 @@ import httpx
 
 import portal_sandbox.openimis
 import portal_sandbox.openspp
-from portal.clients import openspp
 from portal.extensions import db
+from tests.fakes.openspp import clear_caches
 from tests.peers import live_peer
 
 SAMPLES = Path(__file__).parents[1] / "fixtures" / "dci" / "samples"
@@ -19,12 +19,12 @@ IMIS_FAST = {"MUTATION_DELAY": 0}  # the sandbox openIMIS runs mutations at once
 @contextmanager
 def live_peers(imis_config=None, spp_config=None):
     """(openimis, openspp) sandboxes over real HTTP; fresh state each time."""
-    openspp.clear_caches()
+    clear_caches()
     with ExitStack() as stack:
         imis = stack.enter_context(live_peer(portal_sandbox.openimis.create_app, {**IMIS_FAST, **(imis_config or {})}))
         spp = stack.enter_context(live_peer(portal_sandbox.openspp.create_app, spp_config or {}))
         yield imis, spp
-    openspp.clear_caches()
+    clear_caches()
 
 
 def portal_config(imis, spp, **extra):

@@ -6,8 +6,9 @@ import httpx
 import pytest
 
 from portal.clients.errors import PermanentPeerError, TransientPeerError
-from portal.clients.openimis import Insuree, OpenImisClient, from_config
+from portal.clients.openimis import Insuree
 from portal_sandbox.openimis import create_app
+from tests.fakes.openimis import OpenImisClient
 from tests.peers import live_peer
 
 
@@ -20,10 +21,8 @@ def peer():
 @pytest.fixture
 def client(peer):
     peer.heal()
-    with from_config({"PORTAL_OPENIMIS_URL": peer.url, "PORTAL_OPENIMIS_USER": "Admin",
-                      "PORTAL_OPENIMIS_PASSWORD": "admin123", "PORTAL_OPENIMIS_TIMEOUT": 5,
-                      "PORTAL_OPENIMIS_INSUREE_NUMBER_LENGTH": 10,
-                      "PORTAL_OPENIMIS_INSUREE_NUMBER_MODULO": 10}) as made:
+    with OpenImisClient(peer.url, "Admin", "admin123", 5, insuree_number_length=10,
+                        insuree_number_modulo=10) as made:
         made.poll_interval = 0.1
         yield made
 

@@ -7,15 +7,17 @@ import pytest
 
 from portal.clients import openspp
 from portal.clients.errors import PermanentPeerError, TransientPeerError
+from portal.clients.jwtutil import jwt_expiry
 from portal_sandbox.openspp import create_app, seed
+from tests.fakes.openspp import clear_caches
 from tests.peers import live_peer
 
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
-    openspp.clear_caches()
+    clear_caches()
     yield
-    openspp.clear_caches()
+    clear_caches()
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +94,7 @@ def test_token_is_renewed_before_it_expires():
     with live_peer(create_app, {"TOKEN_TTL_SECONDS": 4}) as peer:
         client = client_for(peer)
         token = client.token()
-        time.sleep(max(0, openspp.jwt_expiry(token) - time.time() - 0.3))
+        time.sleep(max(0, jwt_expiry(token) - time.time() - 0.3))
         client.search(page_size=1)
         assert facts(peer)["tokens_issued"] == 2
         assert client.token() != token

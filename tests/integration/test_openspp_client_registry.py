@@ -5,14 +5,15 @@ import pytest
 from portal.clients import openspp
 from portal.clients.errors import PermanentPeerError, TransientPeerError
 from portal_sandbox.openspp import create_app, seed
+from tests.fakes.openspp import clear_caches
 from tests.peers import live_peer
 
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
-    openspp.clear_caches()
+    clear_caches()
     yield
-    openspp.clear_caches()
+    clear_caches()
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft7Validator
 
-from portal.enrollment import dci
+from portal.clients.openspp import enrollment
 from tests.dci_spec import FORMATS
 
 MOCKUP_SCHEMA = json.loads((Path(__file__).parents[1] / "fixtures" / "dci"
@@ -47,7 +47,7 @@ def test_the_test_beneficiary_is_in_the_mockup_compliance_schemas_shape():
 @pytest.mark.parametrize("entry", [MOCKUP_BENEFICIARY, nested(MOCKUP_BENEFICIARY)],
                          ids=["demographic-info-is-the-person", "person-under-demographic-info"])
 def test_both_shapes_give_the_same_individual(entry):
-    parsed = dci.parse_beneficiary(0, entry, "b[0]")
+    parsed = enrollment.parse_beneficiary(0, entry, "b[0]")
     assert parsed.problem is None and parsed.reference_id == "UIN:847951632"
     person = parsed.individual
     assert (person.given_name, person.family_name, person.sex) == ("Sudarat", "Phumchai", "female")
@@ -63,10 +63,10 @@ def test_a_problem_names_the_path_the_sender_used(entry, where):
     entry = copy.deepcopy(entry)
     info = entry["member"]["demographic_info"]
     (info.get("person") or info).pop("name")
-    parsed = dci.parse_beneficiary(0, entry, "b[0]")
+    parsed = enrollment.parse_beneficiary(0, entry, "b[0]")
     assert parsed.problem == f"{where} is required and must be an object"
 
 
 def test_a_demographic_info_that_is_not_an_object_is_named():
-    parsed = dci.parse_beneficiary(0, {"member": {"demographic_info": "Sudarat"}}, "b[0]")
+    parsed = enrollment.parse_beneficiary(0, {"member": {"demographic_info": "Sudarat"}}, "b[0]")
     assert parsed.problem == "b[0].member.demographic_info is required and must be an object"

@@ -1,4 +1,5 @@
-"""The DCI enrollment API's message rules (portal/enrollment/dci.py), without HTTP or database."""
+"""The DCI enrollment API's message rules (portal/clients/openspp/dci.py and enrollment.py), without HTTP or
+database."""
 
 import json
 from datetime import date
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.enrollment import dci
+from portal.clients.openspp import dci, enrollment
 
 SAMPLES = Path(__file__).parents[1] / "fixtures" / "dci" / "samples"
 
@@ -17,7 +18,7 @@ def official_sample():
 
 
 def test_official_ibr_sample_parses_with_its_string_total_count():
-    message = dci.parse_enrollment(official_sample(), "SP-System", max_records=10)
+    message = enrollment.parse_enrollment(official_sample(), "SP-System", max_records=10)
     assert (message.kind, message.message_id, message.sender_id) == \
         ("envelope", "0c96614c-7255-4774-b109-cd53ee851769", "SP-System")
     [beneficiary] = message.beneficiaries
@@ -30,23 +31,23 @@ def test_official_ibr_sample_parses_with_its_string_total_count():
 def test_spec_example_shape_with_flat_identifier_and_single_object():
     entry = {"person": {"identifier_type": "NID", "identifier_value": "42",
                         "name": {"first_name": "A", "surname": "B"}, "birth_date": "1990-01-01"}}
-    parsed = dci.parse_beneficiary(0, entry, "b[0]")
+    parsed = enrollment.parse_beneficiary(0, entry, "b[0]")
     assert parsed.problem is None and parsed.reference_id == "NID:42"
     entry = {"person": {"identifier": {"identifier_type": "UIN", "identifier_value": "7"},
                         "name": {"given_name": "A", "sur_name": "B"}}}
-    assert dci.parse_beneficiary(0, entry, "b[0]").reference_id == "UIN:7"
+    assert enrollment.parse_beneficiary(0, entry, "b[0]").reference_id == "UIN:7"
 
 
 def test_explicit_reference_id_wins():
     entry = {"reference_id": "ref-1", "person": {"identifier_type": "NID", "identifier_value": "42",
                                                  "name": {"given_name": "A", "surname": "B"}}}
-    assert dci.parse_beneficiary(0, entry, "b[0]").reference_id == "ref-1"
+    assert enrollment.parse_beneficiary(0, entry, "b[0]").reference_id == "ref-1"
 
 
 def test_every_problem_of_a_person_is_named():
     entry = {"person": {"identifier": [{"identifier_type": "UIN", "identifier_value": "1"}],
                         "name": {"given_name": 3}, "sex": "x", "birth_date": "1.1.1990"}}
-    problem = dci.parse_beneficiary(0, entry, "b[0]").problem
+    problem = enrollment.parse_beneficiary(0, entry, "b[0]").problem
     assert problem.split("; ") == [
         "b[0].person.name.given_name must be a string", "b[0].person.name.surname is required",
         "b[0].person.sex 'x' is not one of male, female, other, unknown",
@@ -69,11 +70,11 @@ def test_header_is_checked_before_anything_else():
 
 
 def test_plain_individual_body():
-    reference, person = dci.parse_individual({"name": "X", "given_name": "Jane", "family_name": "Doe",
+    reference, person = enrollment.parse_individual({"name": "X", "given_name": "Jane", "family_name": "Doe",
                                               "ids": [{"id_type": "Passport", "value": "P1"}]})
     assert reference == "Passport:P1" and person.family_name == "Doe" and person.source == "push"
     with pytest.raises(dci.HttpError) as raised:
-        dci.parse_individual({"name": "X", "given_name": "Jane", "birthdate": "1990-1-1", "ids": []})
+        enrollment.parse_individual({"name": "X", "given_name": "Jane", "birthdate": "1990-1-1", "ids": []})
     messages = [e["message"] for e in raised.value.errors]
     assert messages == ["birthdate: '1990-1-1' is not a date in YYYY-MM-DD format"]
 

@@ -11,9 +11,10 @@ import pytest
 from graphql import Undefined, build_schema, parse, validate
 from graphql.utilities import coerce_input_value
 
-from portal.clients import openimis
 from portal.clients.openimis import Insuree, family_input, insuree_input
+from portal.clients.openimis import documents as imis_documents
 from portal_sandbox.openimis.graphql_api import SCHEMA_FILE
+from tests.fakes.openimis import DOCUMENTS as test_documents
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +23,9 @@ def reference():
 
 
 def client_documents():
-    documents = [value for name, value in vars(openimis).items()
+    documents = [value for name, value in vars(imis_documents).items()
                  if name.startswith(("Q_", "M_")) and isinstance(value, str)]
-    return documents + [query for query, *_ in openimis.Q_CODES.values()]
+    return documents + [query for query, *_ in imis_documents.Q_CODES.values()] + list(test_documents)
 
 
 def test_every_client_document_validates_against_the_forked_reference_sdl(reference):

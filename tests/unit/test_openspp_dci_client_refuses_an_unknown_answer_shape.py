@@ -5,8 +5,8 @@ the SPDCI IBR mock-up (spdci/IBR-Mockup-Compliance `mockoon-ibr.json`), an async
 import httpx
 import pytest
 
-from portal.clients import openspp
 from portal.clients.errors import PermanentPeerError
+from tests.fakes.openspp import dci_client
 
 HEADER = {"version": "1.0.0", "message_id": "response-m-1", "message_ts": "2025-07-01T10:00:00Z",
           "action": "on-search", "sender_id": "openimis", "receiver_id": "interop-portal", "status": "success"}
@@ -16,30 +16,19 @@ OPENIMIS_PERSON = {"@type": "Person", "id": "openimis:individual:5c3e…", "firs
 ITEM = {"reference_id": "r-1", "timestamp": "2025-07-01T10:00:00Z", "status": "succ"}
 
 
-def answering(monkeypatch, handler):
-    """A DciClient whose every HTTP call `handler` answers (an httpx MockTransport handler)."""
-    def request(method, url, timeout=None, **kwargs):
-        with httpx.Client(transport=httpx.MockTransport(handler), timeout=timeout) as http:
-            return http.request(method, url, **kwargs)
-
-    monkeypatch.setattr(httpx, "request", request)
-    openspp.clear_caches()
-    return openspp.DciClient("http://openspp.test", "interop-portal", "secret", retries=0, retry_delays=(0,))
-
-
-def client_answering(monkeypatch, answer):
+def client_answering(answer):
     """openSPP grants a token, then answers every search with HTTP 200 and `answer`."""
     def handler(request):
         if request.url.path == "/oauth2/client/token":
             return httpx.Response(200, json={"access_token": "t", "token_type": "Bearer"})
         return httpx.Response(200, json=answer)
 
-    return answering(monkeypatch, handler)
+    return dci_client(handler, retry_delays=(0,))
 
 
-def read(monkeypatch, answer):
+def read(answer):
     with pytest.raises(PermanentPeerError) as raised:
-        client_answering(monkeypatch, answer).search()
+        client_answering(answer).search()
     assert raised.value.code == "shape.unknown"
     return str(raised.value)
 
@@ -69,14 +58,14 @@ def read(monkeypatch, answer):
     ([OPENIMIS_PERSON], "{header, message}", "the answer as an array"),
 ], ids=["openimis-registry-data", "openimis-registry-data-empty", "openimis-message-data", "ibr-mockup-bare-message",
         "records-without-identifier", "async-ack", "item-not-an-object", "bare-list"])
-def test_an_unknown_shape_names_what_was_expected_and_what_came(monkeypatch, answer, expected, found):
-    said = read(monkeypatch, answer)
+def test_an_unknown_shape_names_what_was_expected_and_what_came(answer, expected, found):
+    said = read(answer)
     assert said.startswith(f"openSPP's search answer is in a shape the portal does not read: expected {expected}, "
                            f"found {found}")
 
 
-def test_what_came_is_named_by_its_keys_never_its_values(monkeypatch):
-    said = read(monkeypatch, {"header": HEADER, "message": {"transaction_id": "t", "search_response": [
+def test_what_came_is_named_by_its_keys_never_its_values():
+    said = read({"header": HEADER, "message": {"transaction_id": "t", "search_response": [
         {**ITEM, "data": {"reg_records": [OPENIMIS_PERSON]}}]}})
     assert "Sita" not in said and "1984" not in said
 
@@ -90,6 +79,6 @@ def test_what_came_is_named_by_its_keys_never_its_values(monkeypatch):
          "birth_date": "1984-03-12T00:00:00Z", "sex": "female"}]}}]}},
      ["Sita Shrestha"]),
 ], ids=["openspp17-nobody-found", "openimis-spdci-person"])
-def test_known_shapes_are_still_read(monkeypatch, answer, names):
-    page = client_answering(monkeypatch, answer).search()
+def test_known_shapes_are_still_read(answer, names):
+    page = client_answering(answer).search()
     assert [r.name for r in page.items] == names and page.total == len(names)

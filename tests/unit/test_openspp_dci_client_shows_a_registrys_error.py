@@ -6,8 +6,8 @@ import json
 import httpx
 import pytest
 
-from portal.clients import openspp
 from portal.clients.errors import PermanentPeerError, TransientPeerError
+from tests.fakes.openspp import dci_client
 
 
 def err_ack(code, message):
@@ -17,18 +17,7 @@ def err_ack(code, message):
                         "error": {"code": code, "message": message}}}
 
 
-def answering(monkeypatch, handler):
-    """A DciClient whose every HTTP call `handler` answers (an httpx MockTransport handler)."""
-    def request(method, url, timeout=None, **kwargs):
-        with httpx.Client(transport=httpx.MockTransport(handler), timeout=timeout) as http:
-            return http.request(method, url, **kwargs)
-
-    monkeypatch.setattr(httpx, "request", request)
-    openspp.clear_caches()
-    return openspp.DciClient("http://openspp.test", "interop-portal", "secret", retries=0, retry_delays=(0,))
-
-
-def client_answering(monkeypatch, status, body):
+def client_answering(status, body):
     """openSPP grants a token, then answers every search with `status` and `body`."""
     def handler(request):
         if request.url.path == "/oauth2/client/token":
@@ -36,7 +25,7 @@ def client_answering(monkeypatch, status, body):
         json.loads(request.content)
         return httpx.Response(status, json=body)
 
-    return answering(monkeypatch, handler)
+    return dci_client(handler, retry_delays=(0,))
 
 
 @pytest.mark.parametrize("status, body, error_class, said", [
@@ -61,14 +50,14 @@ def client_answering(monkeypatch, status, body):
     (404, {}, PermanentPeerError, "openSPP refused the search (HTTP 404)"),
 ], ids=["err-ack-200", "openspp2-err-ack-401", "openspp2-err-ack-400", "openspp2-err-ack-500", "nack",
         "http-error-response", "openspp17-error", "openimis-error-header", "fastapi-detail", "no-detail"])
-def test_the_registrys_error_is_shown_with_its_code_and_message(monkeypatch, status, body, error_class, said):
+def test_the_registrys_error_is_shown_with_its_code_and_message(status, body, error_class, said):
     with pytest.raises(error_class) as raised:
-        client_answering(monkeypatch, status, body).search()
+        client_answering(status, body).search()
     assert str(raised.value) == said
     assert raised.value.status == (None if status == 200 else status)
 
 
-def test_the_error_code_is_kept_on_the_exception(monkeypatch):
+def test_the_error_code_is_kept_on_the_exception():
     with pytest.raises(PermanentPeerError) as raised:
-        client_answering(monkeypatch, 401, err_ack("err.signature.missing", "Missing signature in envelope")).search()
+        client_answering(401, err_ack("err.signature.missing", "Missing signature in envelope")).search()
     assert raised.value.code == "err.signature.missing" and raised.value.permanent

@@ -13,14 +13,14 @@ import json
 import httpx
 import pytest
 
-from portal.clients import openspp
 from tests.dci_spec import AUTHZ, REGISTRY_CORE, SOCIAL, component, problems, request_schema
+from tests.fakes.openspp import dci_client
 
 NOBODY = {"header": {"message_id": "m", "status": "succ"}, "message": {"transaction_id": "t", "search_response": []}}
 
 
 @pytest.fixture
-def sent_by(monkeypatch):
+def sent_by():
     """sent_by(call, **options): every JSON body the client sends for `call(client)`, as [(path, body)]."""
     def run(call, **options):
         sent = []
@@ -31,13 +31,7 @@ def sent_by(monkeypatch):
                 return httpx.Response(200, json={"access_token": "t", "token_type": "Bearer"})
             return httpx.Response(200, json=NOBODY)
 
-        def request(method, url, timeout=None, **kwargs):
-            with httpx.Client(transport=httpx.MockTransport(handler), timeout=timeout) as http:
-                return http.request(method, url, **kwargs)
-
-        monkeypatch.setattr(httpx, "request", request)
-        openspp.clear_caches()
-        call(openspp.DciClient("http://openspp.test", "interop-portal", "secret", retries=0, **options))
+        call(dci_client(handler, **options))
         return sent
 
     return run

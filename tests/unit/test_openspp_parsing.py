@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from portal.clients.jwtutil import jwt_expiry
 from portal.clients.openspp import (
-    Identifier, Individual, individual_from_dci, individual_from_registry, jwt_expiry, paginate, parse_date,
+    Identifier, Individual, individual_from_dci, individual_from_registry, paginate, parse_date,
     sort_individuals,
 )
 

@@ -1,4 +1,5 @@
-"""The DCI enrollment API's message rules: what openSPP may push to `POST /api/dci/enrollment`, and the answers.
+"""The body of an enrollment openSPP pushes to `POST /api/dci/enrollment`: its beneficiaries, each read into an
+Individual or given its problem, or openSPP's plain individual. Headers and answers are in dci.py.
 
 Three bodies are accepted (`../shared/specs/dci/`):
 1. the IBR spec's `/registry/sync/enrollment/updates` envelope: header (MsgCallbackHeader, action "notify"),
@@ -7,61 +8,19 @@ Three bodies are accepted (`../shared/specs/dci/`):
    {receipt_type "enrollment", beneficiaries[]}, header.total_count as the string "1";
 3. openSPP's plain individual (OpenG2P `IndividualInfoRequest`: name, given_name, family_name, gender,
    birthdate "YYYY-MM-DD", ids[{id_type, value}], phone_numbers[{phone_no}], email, ...).
-
-Errors, most general first (every one also gets a log line in api.py):
-- transport problems (not JSON, not an object, no message_id, unusable sender, encrypted message, a bad
-  beneficiary list, a bad plain body) → HTTP 400 `HttpErrorResponse` `{"errors":[{"code":"err.…","message"}]}`
-  with the spec's Error codes (`err.request.bad`, `err.sender_id.invalid`, `err.encryption.invalid`);
-- header problems → HTTP 400 callback envelope (the header only for a status query), `header.status` "rjct"
-  and `status_reason_code` from MsgHeaderStatusReasonCode (`rjct.version.invalid`, `rjct.message_ts.invalid`,
-  `rjct.action.invalid`, `rjct.action.not_supported`, `rjct.total_count.invalid`,
-  `rjct.total_count.limit_exceeded`; a reused message_id with another body is 409 `rjct.message_id.duplicate`);
-- a bad beneficiary → that item "rjct" in `enrolled_response` (`rjct.reference_id.invalid`,
-  `rjct.reference_id.duplicate`, or a message naming the field: missing, wrong type, bad date); when every
-  item is rejected the header says `rjct.errors.too_many`.
 """
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
-from portal.clients.openspp import Individual, individual_from_dci, individual_from_registry
+from .dci import (ENROLL_ACTIONS, HttpError, Rejected, check_header, check_transaction_id, total_count,
+                  valid_date)
+from .individuals import Individual, individual_from_dci, individual_from_registry
 
-VERSION = "1.0.0"
-ENROLL_ACTIONS = ("notify", "register")  # IBR spec / official IBR sample
-TXN_STATUS_ACTIONS = ("txn-status",)
-# Actions of the DCI APIs that exist but are not served by these routes.
-KNOWN_ACTIONS = {
-    "search", "on-search", "subscribe", "on-subscribe", "unsubscribe", "on-unsubscribe", "notify", "on-notify",
-    "txn-status", "txn-on-status", "register", "on-register", "update", "on-update", "link", "unlink",
-    "resolve", "issue", "verify", "disburse", "enroll", "enrolled",
-}
 SEXES = {"male", "female", "other", "others", "unknown", "m", "f", "o", "u"}
-DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$")
-DATE_OR_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
 PLAIN_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_REFERENCE = 200
-MAX_TRANSACTION_ID = 99  # IBR and registry-core `TransactionId` / `correlation_id`: maxLength 99 (answers echo them)
-
-
-class HttpError(Exception):
-    """Answer with the spec's HttpErrorResponse."""
-
-    def __init__(self, status, code, message, errors=None):
-        super().__init__(message)
-        self.status, self.code = status, code
-        self.errors = errors or [{"code": code, "message": message}]
-
-    def body(self):
-        return {"errors": self.errors}
-
-
-class Rejected(Exception):
-    """Answer with a callback envelope whose header is "rjct"."""
-
-    def __init__(self, reason_code, message, status=400):
-        super().__init__(message)
-        self.reason_code, self.status = reason_code, status
 
 
 @dataclass
@@ -83,78 +42,6 @@ class Message:
     beneficiaries: list
 
 
-def now_iso():
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-# ---------------------------------------------------------------------------------------------------
-# Header
-
-
-def check_header(body, sender_name, actions):
-    """Validate the envelope's header; returns (message_id, sender_id)."""
-    header = body.get("header")
-    if not isinstance(header, dict):
-        raise HttpError(400, "err.request.bad", "header is required and must be an object")
-    message_id = header.get("message_id")
-    if not isinstance(message_id, str) or not message_id.strip() or len(message_id) > 200:
-        raise HttpError(400, "err.request.bad", "header.message_id is required (a string of at most 200 characters)")
-    sender_id = header.get("sender_id")
-    if not isinstance(sender_id, str) or not sender_id.strip():
-        raise HttpError(400, "err.sender_id.invalid", "header.sender_id is required")
-    if sender_id != sender_name:
-        raise HttpError(403, "err.sender_id.invalid", "header.sender_id is not the sender registered for this client")
-    if header.get("is_msg_encrypted") is True:
-        raise HttpError(400, "err.encryption.invalid", "encrypted messages are not supported")
-    if "message" not in body or not isinstance(body.get("message"), dict):
-        raise HttpError(400, "err.request.bad", "message is required and must be an object")
-    version = header.get("version", VERSION)
-    if version != VERSION:
-        raise Rejected("rjct.version.invalid", f"header.version must be {VERSION}")
-    stamp = header.get("message_ts")
-    if not isinstance(stamp, str) or not DATE_TIME.match(stamp) or not _valid_datetime(stamp):
-        raise Rejected("rjct.message_ts.invalid", "header.message_ts must be an ISO 8601 date-time with a timezone")
-    action = header.get("action")
-    if not isinstance(action, str) or not action:
-        raise Rejected("rjct.action.invalid", "header.action is required")
-    if action not in actions:
-        if action in KNOWN_ACTIONS:
-            raise Rejected("rjct.action.not_supported",
-                           f"action {action!r} is not supported here (use {' or '.join(actions)})")
-        raise Rejected("rjct.action.invalid", f"action {action!r} is not a DCI action")
-    return message_id, sender_id
-
-
-def total_count(header):
-    """header.total_count as an int (the official sample sends the string "1"), or None if malformed."""
-    value = header.get("total_count")
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int) and value >= 0:
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return None
-
-
-def _valid_datetime(text):
-    try:
-        datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return True
-    except ValueError:
-        return False
-
-
-def _valid_date(text, pattern=DATE_OR_DATE_TIME):
-    if not isinstance(text, str) or not pattern.match(text):
-        return False
-    try:
-        date.fromisoformat(text[:10])
-        return True
-    except ValueError:
-        return False
-
-
 # ---------------------------------------------------------------------------------------------------
 # Enrollment envelope
 
@@ -163,7 +50,7 @@ def parse_enrollment(body, sender_name, max_records):
     """The envelope's beneficiaries, each parsed or with its problem; raises HttpError or Rejected."""
     message_id, sender_id = check_header(body, sender_name, ENROLL_ACTIONS)
     header, message = body["header"], body["message"]
-    _check_transaction_id(message)
+    check_transaction_id(message)
     if "enrolled_updates" in message:
         container, path = message["enrolled_updates"], "message.enrolled_updates"
     elif "receipt_information" in message:
@@ -197,13 +84,6 @@ def parse_enrollment(body, sender_name, max_records):
             seen.add(item.reference_id)
         parsed.append(item)
     return Message("envelope", message_id, sender_id, message["transaction_id"], header, parsed)
-
-
-def _check_transaction_id(message):
-    value = message.get("transaction_id")
-    if not isinstance(value, str) or len(value) > MAX_TRANSACTION_ID:
-        raise HttpError(400, "err.request.bad",
-                        f"message.transaction_id is required (a string of at most {MAX_TRANSACTION_ID} characters)")
 
 
 def _person(entry):
@@ -247,7 +127,7 @@ def parse_beneficiary(index, entry, path):
     if sex and sex.strip().lower() not in SEXES:
         problems.append(f"{where}.sex {sex!r} is not one of male, female, other, unknown")
     birth = _string(person, ("birth_date", "birthdate"), f"{where}.birth_date", problems)
-    if birth and not _valid_date(birth):
+    if birth and not valid_date(birth):
         problems.append(f"{where}.birth_date {birth!r} is not an ISO 8601 date (YYYY-MM-DD)")
     elif birth and date.fromisoformat(birth[:10]) > date.today():
         problems.append(f"{where}.birth_date is in the future")
@@ -268,7 +148,7 @@ def parse_beneficiary(index, entry, path):
     record = {"identifier": identifiers, "name": {"given_name": given, "surname": family, "second_name": second},
               "sex": sex, "birth_date": birth, "phone_number": phones, "email": emails,
               "address": person.get("address") if isinstance(person.get("address"), (str, list)) else None,
-              "registration_date": entry.get("registration_date") if _valid_date(entry.get("registration_date"))
+              "registration_date": entry.get("registration_date") if valid_date(entry.get("registration_date"))
               else None}
     return Beneficiary(index, reference, individual=individual_from_dci(record, source="push"))
 
@@ -349,9 +229,9 @@ def parse_individual(body):
         bad("gender", f"{gender!r} is not a known gender")
     for key in ("birthdate", "registration_date"):
         value = body.get(key)
-        if value not in (None, "") and not _valid_date(value, PLAIN_DATE):
+        if value not in (None, "") and not valid_date(value, PLAIN_DATE):
             bad(key, f"{value!r} is not a date in YYYY-MM-DD format")
-    if isinstance(body.get("birthdate"), str) and _valid_date(body["birthdate"], PLAIN_DATE) \
+    if isinstance(body.get("birthdate"), str) and valid_date(body["birthdate"], PLAIN_DATE) \
             and date.fromisoformat(body["birthdate"]) > date.today():
         bad("birthdate", "is in the future")
     if body.get("is_group", False) is not False:
@@ -367,7 +247,7 @@ def parse_individual(body):
         for key in ("id_type", "value"):
             if not isinstance(entry.get(key), str) or not entry[key].strip():
                 bad(f"ids[{n}].{key}", "is required (a non-empty string)")
-        if entry.get("expiry_date") not in (None, "") and not _valid_date(entry.get("expiry_date"), PLAIN_DATE):
+        if entry.get("expiry_date") not in (None, "") and not valid_date(entry.get("expiry_date"), PLAIN_DATE):
             bad(f"ids[{n}].expiry_date", "is not a date in YYYY-MM-DD format")
     if not errors and not ids:
         bad("ids", "at least one registration id is needed to identify the individual")
@@ -383,110 +263,3 @@ def parse_individual(body):
         raise HttpError(400, "err.request.bad", errors[0]["message"], errors=errors)
     person = individual_from_registry(body, source="push")
     return person.openspp_id[:MAX_REFERENCE], person
-
-
-# ---------------------------------------------------------------------------------------------------
-# Answers
-
-
-def callback_header(header, *, our_id, action, status, reason_code=None, reason_message=None, total=None,
-                    completed=None):
-    """MsgCallbackHeader_V1.0.0 answering `header` (the request's, possibly partial)."""
-    result = {
-        "version": VERSION,
-        "message_id": header.get("message_id") if isinstance(header.get("message_id"), str) else "",
-        "message_ts": now_iso(),
-        "action": action,
-        "status": status,
-        "sender_id": our_id,
-        "receiver_id": header.get("sender_id") if isinstance(header.get("sender_id"), str) else "",
-        "is_msg_encrypted": False,
-    }
-    if reason_code:
-        result["status_reason_code"] = reason_code
-    if reason_message:
-        result["status_reason_message"] = reason_message[:999]
-    if total is not None:
-        result["total_count"] = total
-    if completed is not None:
-        result["completed_count"] = completed
-    return result
-
-
-def rejection(body, exc, our_id, action):
-    header = body.get("header") if isinstance(body.get("header"), dict) else {}
-    message = body.get("message") if isinstance(body.get("message"), dict) else {}
-    transaction_id = message.get("transaction_id")
-    if not isinstance(transaction_id, str) or len(transaction_id) > MAX_TRANSACTION_ID:
-        transaction_id = ""
-    answer = {"header": callback_header(header, our_id=our_id, action=action, status="rjct",
-                                        reason_code=exc.reason_code, reason_message=str(exc))}
-    if action != "txn-on-status":
-        # A refused status query has no TxnStatusResponse to give (it needs `txnstatus_response`); the IBR
-        # document's `/registry/sync/txn/status` answer requires only the header.
-        answer["message"] = {"transaction_id": transaction_id, "correlation_id": "", "enrolled_response": []}
-    return answer
-
-
-STATUS_OF_ITEM = {"waiting": "pdng", "family_created": "pdng", "done": "succ", "failed": "rjct",
-                  "duplicate": "rjct"}
-
-
-def item_response(reference_id, status, message=None, reason_code=None, chf_id=None):
-    entry = {"reference_id": reference_id or "", "timestamp": now_iso(), "status": status}
-    if reason_code:
-        entry["status_reason_code"] = reason_code
-    if message:
-        entry["status_reason_message"] = message[:999]
-    if chf_id:
-        entry["insurance_number"] = chf_id
-    return entry
-
-
-def enrollment_answer(header, transaction_id, correlation_id, responses, our_id):
-    rejected = sum(1 for r in responses if r["status"] == "rjct")
-    if responses and rejected == len(responses):
-        head = callback_header(header, our_id=our_id, action="on-" + header.get("action", "notify"), status="rjct",
-                               reason_code="rjct.errors.too_many", reason_message="every beneficiary was rejected",
-                               total=len(responses), completed=0)
-    else:
-        head = callback_header(header, our_id=our_id, action="on-" + header.get("action", "notify"), status="rcvd",
-                               reason_message=f"{rejected} of {len(responses)} beneficiaries rejected" if rejected
-                               else None, total=len(responses),
-                               completed=sum(1 for r in responses if r["status"] == "succ"))
-    return {"header": head, "message": {"transaction_id": transaction_id, "correlation_id": correlation_id,
-                                         "enrolled_response": responses}}
-
-
-# ---------------------------------------------------------------------------------------------------
-# Transaction status
-
-
-def parse_txn_status(body, sender_name):
-    """(message_id, transaction_id, attribute_type, attribute_value, reference_id) or HttpError / Rejected."""
-    check_header(body, sender_name, TXN_STATUS_ACTIONS)
-    message = body["message"]
-    _check_transaction_id(message)
-    request = message.get("txnstatus_request")
-    if not isinstance(request, dict):
-        raise HttpError(400, "err.request.bad", "message.txnstatus_request is required and must be an object")
-    for key in ("reference_id", "txn_type", "attribute_type"):
-        if not isinstance(request.get(key), str) or not request[key]:
-            raise HttpError(400, "err.request.bad", f"message.txnstatus_request.{key} is required (a string)")
-    if request["txn_type"] not in ("search", "subscibe", "receipt"):
-        raise HttpError(400, "err.request.bad", "message.txnstatus_request.txn_type must be search, subscibe or receipt")
-    if request["txn_type"] != "receipt":
-        raise Rejected("rjct.action.not_supported", "only receipt (enrollment) transactions are kept here")
-    attribute_type, value = request["attribute_type"], request.get("attribute_value")
-    if attribute_type == "reference_id_list":
-        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-            raise HttpError(400, "err.request.bad", "attribute_value must be a non-empty array of reference ids")
-    elif attribute_type in ("transaction_id", "correlation_id"):
-        if not isinstance(value, str) or not value or len(value) > MAX_TRANSACTION_ID:
-            raise HttpError(400, "err.request.bad", f"attribute_value must be the {attribute_type} (a string of at "
-                                                    f"most {MAX_TRANSACTION_ID} characters)")
-    else:
-        raise HttpError(400, "err.request.bad",
-                        "message.txnstatus_request.attribute_type must be transaction_id, reference_id_list or "
-                        "correlation_id")
-    return message["transaction_id"], attribute_type, value, request["reference_id"]
