@@ -37,7 +37,7 @@ from werkzeug.serving import make_server
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from portal import create_app, jobs  # noqa: E402
-from portal.clients import openimis as openimis_api  # noqa: E402
+from portal.clients import openimis as openimis_api, peer  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from tests.peers import free_port  # noqa: E402
 
@@ -71,10 +71,8 @@ PASSWORD = "bench-password-123"
 
 
 def eligible(app, count):
-    from portal.enrollment import batches
-
     with app.app_context():
-        people = [p for p in batches.openspp_client().find() if p.birthdate and p.sex and p.family_name]
+        people = [p for p in peer("openspp").find() if p.birthdate and p.sex and p.family_name]
     if len(people) < count:
         raise SystemExit(f"openSPP has only {len(people)} complete individuals; raise --seed-size")
     return people[:count]
@@ -172,7 +170,7 @@ def portal_run(args, imis_url, spp_url, people, workers, tmp):
                                    str(workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)
         time.sleep(3)  # the worker is up and idle before the batch exists: its start-up is not measured
-        client = batches.openimis_client()
+        client = peer("openimis")
         product = next(p for p in client.products() if p.code == "SPC0001")
         officer = client.officers()[0]
         created = time.perf_counter()

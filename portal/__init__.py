@@ -7,6 +7,7 @@ from flask import Flask, current_app, request, session
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from portal import clients
 from portal.config import MIGRATIONS_DIR, ensure_required, instance_path, load_config
 from portal.extensions import babel, csrf, db, limiter, migrate, oauth
 
@@ -41,6 +42,7 @@ def create_app(config=None):
 
 def _configure_extensions(app):
     db.init_app(app)
+    clients.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)

@@ -10,13 +10,12 @@ import logging
 import uuid
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit, jobs, messages
 from portal.clients import openimis as openimis_api
-from portal.clients import openspp as openspp_api
+from portal.clients import peer
 from portal.clients.errors import PermanentPeerError, TransientPeerError
 from portal.clients.openspp import Individual
 from portal.enrollment.mapping import MappingError, to_insuree
@@ -34,24 +33,6 @@ NUMBER_ATTEMPTS = 3  # insurance numbers tried before an item fails (a taken num
 
 class BatchError(ValueError):
     """The batch cannot be created as asked (nothing selected, unknown product...)."""
-
-
-# ---------------------------------------------------------------------------------------------------
-# Peers: one client per app (both are thread-safe and keep their tokens)
-
-
-def openspp_client():
-    clients = current_app.extensions.setdefault("enrollment.clients", {})
-    if "openspp" not in clients:
-        clients["openspp"] = openspp_api.from_config(current_app.config)
-    return clients["openspp"]
-
-
-def openimis_client():
-    clients = current_app.extensions.setdefault("enrollment.clients", {})
-    if "openimis" not in clients:
-        clients["openimis"] = openimis_api.from_config(current_app.config)
-    return clients["openimis"]
 
 
 def chunks(values):
@@ -319,7 +300,7 @@ def process_item(item_id):
     except MappingError as exc:
         _fail(item, exc.message, release=True)
         return
-    client = openimis_client()
+    client = peer("openimis")
     try:
         batch = _resolved_batch(item.batch, client)
         fresh_policy = False

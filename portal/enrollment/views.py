@@ -8,6 +8,7 @@ from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 
 from portal.auth.decorators import role_required
+from portal.clients import peer
 from portal.clients.errors import PeerError, TransientPeerError
 from portal.enrollment import batches, bp
 from portal.enrollment.forms import PAGE_SIZES, EnrollForm, SearchForm, SupplyForm
@@ -28,7 +29,7 @@ SELECT_ALL_LIMIT = 5000
 def _search_state(source):
     """The search as typed (from the query string or a posted form), cleaned."""
     form = SearchForm(formdata=source)
-    sorts = batches.openspp_client().sorts  # DCI records carry no registration date
+    sorts = peer("openspp").sorts  # DCI records carry no registration date
     form.sort.choices = [choice for choice in form.sort.choices if choice[0] in sorts]
     form.validate()
     size = int(form.size.data) if form.size.data and form.size.data.isdigit() else 20
@@ -47,7 +48,7 @@ def _find_kwargs(state):
 
 def _search(state):
     """(Page or None, error text or None)."""
-    client = batches.openspp_client()
+    client = peer("openspp")
     sort = state["sort"] if state["sort"] in client.sorts else "name"
     try:
         return client.search(**_find_kwargs(state), page=state["page"], page_size=state["size"], sort=sort), None
@@ -71,7 +72,7 @@ def _results_context(form, state, page, error):
         "selected": batches.selected_ids(g.user.id, among=ids),
         "states": batches.enrollment_states(ids),
         "selection_count": batches.selection_count(g.user.id),
-        "sorts": batches.openspp_client().sorts,
+        "sorts": peer("openspp").sorts,
     }
 
 
@@ -96,7 +97,7 @@ def update_selection():
     action = request.form.get("action", "")
     form, state = _search_state(request.form)
     user_id = g.user.id
-    client = batches.openspp_client()
+    client = peer("openspp")
     try:
         if action == "set":  # one checkbox (htmx): checked → in the selection, unchecked → out
             openspp_id = request.form.get("id", "")
@@ -146,7 +147,7 @@ def update_selection():
 
 def _fill_choices(form):
     """Products and officers from openIMIS's own lists; returns an error text if openIMIS cannot be read."""
-    client = batches.openimis_client()
+    client = peer("openimis")
     try:
         products, officers = client.products(), client.officers()
     except PeerError as exc:

@@ -11,21 +11,11 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import get_locale
 
-from portal.clients import openimis
+from portal.clients import openimis, peer
 from portal.clients.errors import PeerError
 
 log = logging.getLogger(__name__)
 _LOCK = threading.Lock()
-
-
-def openimis_client():
-    """One openIMIS client per app (it caches its token and code lists)."""
-    app = current_app._get_current_object()
-    with _LOCK:
-        client = app.extensions.get("registration.openimis")
-        if client is None:
-            client = app.extensions["registration.openimis"] = openimis.from_config(app.config)
-        return client
 
 
 @dataclass
@@ -53,7 +43,7 @@ class CodeLists:
 
 def code_lists():
     """Every list the form needs; what openIMIS cannot give now comes from the last good copy."""
-    client = openimis_client()
+    client = peer("openimis")
     cache = current_app.extensions.setdefault("registration.codes", {})
     lists = CodeLists(marital=client.marital_statuses())
     loaders = {

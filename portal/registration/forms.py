@@ -35,8 +35,9 @@ class RegistrationForm(FlaskForm):
                                                  Regexp(EMAIL, message=_l("Enter a valid email address."))],
                         render_kw={"type": "email", "autocomplete": "off"})
     type_of_id = SelectField(_l("Identification type"), choices=[], default="")
-    passport = StringField(_l("Identification number"), validators=[Length(max=INSUREE_MAX_LENGTHS["passport"])],
-                           description=_l("The national ID verified by MOSIP is stored here, never as the insurance number."))
+    passport = StringField(
+        _l("Identification number"), validators=[Length(max=INSUREE_MAX_LENGTHS["passport"])],
+        description=_l("The national ID verified by MOSIP is stored here, never as the insurance number."))
     profession = SelectField(_l("Profession"), choices=[], default="")
     education = SelectField(_l("Education"), choices=[], default="")
     village = SelectField(_l("Village"), choices=[], default="")

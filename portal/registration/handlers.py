@@ -10,11 +10,11 @@ from datetime import date
 from flask import current_app
 
 from portal import audit, jobs, messages
-from portal.clients import openimis
+from portal.clients import openimis, peer
 from portal.clients.errors import PermanentPeerError, TransientPeerError
 from portal.extensions import db
 from portal.messages import message
-from portal.registration import codes, records
+from portal.registration import records
 from portal.registration.models import Registration
 from portal.timeutil import utcnow
 
@@ -30,7 +30,7 @@ def register_insuree(payload):
     if registration is None or registration.status in ("done", "duplicate"):
         return
     try:
-        create(registration, codes.openimis_client())
+        create(registration, peer("openimis"))
     except TransientPeerError as exc:
         db.session.rollback()
         registration = db.session.get(Registration, registration_id)

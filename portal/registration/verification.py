@@ -5,16 +5,14 @@ registration row; the browser carries only `state`, which must also be one this 
 """
 
 import logging
-import threading
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from flask import current_app, g, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from portal import audit
-from portal.clients import esignet
+from portal.clients import esignet, peer
 from portal.extensions import db
 from portal.registration import claims as claim_mapping
 from portal.registration.models import Registration
@@ -22,9 +20,7 @@ from portal.security_headers import allow_form_action
 from portal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
-_LOCK = threading.Lock()
 SESSION_KEY = "registration_logins"
-DEMO_KEY_FILE = "esignet_demo_key.json"
 
 ACR_LABELS = {
     "mosip:idp:acr:generated-code": _l("One-time code (OTP)"),
@@ -60,28 +56,6 @@ def message_for(error):
     return esignet.officer_message(error)
 
 
-# ---- the client ---------------------------------------------------------------------------------------------------
-def private_key_source(config):
-    """PORTAL_ESIGNET_PRIVATE_KEY, or in demo mode a key generated once into instance/."""
-    if config.get("PORTAL_ESIGNET_PRIVATE_KEY"):
-        return config["PORTAL_ESIGNET_PRIVATE_KEY"]
-    if config.get("PORTAL_DEMO"):
-        return str(esignet.ensure_demo_key(Path(current_app.instance_path) / DEMO_KEY_FILE))
-    raise esignet.ConfigurationError("PORTAL_ESIGNET_PRIVATE_KEY is not set.")
-
-
-def client():
-    """One eSignet client per app, so discovery and eSignet's keys stay cached."""
-    app = current_app._get_current_object()
-    with _LOCK:
-        existing = app.extensions.get("registration.esignet")
-        if existing is None:
-            config = dict(app.config)
-            config["PORTAL_ESIGNET_PRIVATE_KEY"] = private_key_source(config)
-            existing = app.extensions["registration.esignet"] = esignet.from_config(config)
-        return existing
-
-
 def redirect_uri():
     return current_app.config["PORTAL_PUBLIC_URL"].rstrip("/") + url_for("registration.callback")
 
@@ -91,7 +65,7 @@ def acr_choices():
     default = current_app.config.get("PORTAL_ESIGNET_ACR_VALUES") or esignet.DEFAULT_ACR_VALUES
     offered = []
     try:
-        document = client().discovery()
+        document = peer("esignet").discovery()
         offered = list(document.acr_values_supported)
         # The page with this list posts to us, and we redirect the post to eSignet's authorize endpoint.
         allow_form_action(document.authorization_endpoint)
@@ -110,7 +84,7 @@ def locales():
 # ---- start ----------------------------------------------------------------------------------------------------------
 def start(registration: Registration, acr):
     """Begin the eSignet login for this draft; returns the URL to send the browser to. The caller commits."""
-    login = client().begin_login(redirect_uri(), acr_values=acr, claims_locales=locales(),
+    login = peer("esignet").begin_login(redirect_uri(), acr_values=acr, claims_locales=locales(),
                                  ui_locales=locales()[0])
     registration.login_state = login.state
     registration.login_request = {k: v for k, v in login.to_dict().items() if k != "url"}
@@ -165,7 +139,7 @@ def finish(registration: Registration, args):
                      {"error": error, "source": "esignet"})
         return error
     try:
-        identity = client().finish_login(login_request, args.get("code") or "", iss=args.get("iss"))
+        identity = peer("esignet").finish_login(login_request, args.get("code") or "", iss=args.get("iss"))
     except Exception as exc:  # noqa: BLE001 - whatever eSignet sent, the officer gets a page, not a 500
         if not isinstance(exc, esignet.EsignetError):
             log.exception("unexpected error while finishing the esignet login",

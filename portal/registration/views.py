@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal import audit
 from portal.auth.decorators import public, role_required
-from portal.clients import esignet
+from portal.clients import esignet, peer
 from portal.clients.errors import PeerError
 from portal.extensions import db
 from portal.htmx import htmx_redirect, is_htmx
@@ -133,7 +133,7 @@ def _submit(registration):
         records.discard_photo(registration)
         db.session.commit()
     elif action == "confirm":
-        client = codes.openimis_client()
+        client = peer("openimis")
         if not form.confirm_errors(client.number_rule, _number_mode()) or not _number_free(form, client):
             db.session.commit()  # what was typed is kept
             return _render_form(form, lists, registration, status=400)
@@ -251,7 +251,7 @@ def callback():
 def jwks():
     """The portal's public JWK(s): eSignet verifies our private_key_jwt assertions with them."""
     try:
-        keys = verification.client().public_jwks()
+        keys = peer("esignet").public_jwks()
     except esignet.EsignetError:
         return jsonify(error="eSignet is not configured on this portal"), 503
     response = jsonify(keys)

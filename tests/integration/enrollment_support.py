@@ -1,13 +1,14 @@
 """Shared helpers of the enrollment tests: live sandbox peers and a portal app pointed at them."""
 
 import json
-from contextlib import contextmanager, ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
 
 import portal_sandbox.openimis
 import portal_sandbox.openspp
+from portal.clients import peer
 from portal.extensions import db
 from tests.fakes.openspp import clear_caches
 from tests.peers import live_peer
@@ -42,18 +43,16 @@ def sample(name):
 
 def people(app, name=None, count=None, **kwargs):
     """Individuals from the portal's own openSPP client (what the officer would see)."""
-    from portal.enrollment import batches
 
     with app.app_context():
-        found = batches.openspp_client().find(name=name, **kwargs)
+        found = peer("openspp").find(name=name, **kwargs)
     return found[:count] if count else found
 
 
 def products_and_officer(app):
-    from portal.enrollment import batches
 
     with app.app_context():
-        client = batches.openimis_client()
+        client = peer("openimis")
         product = next(p for p in client.products() if p.code == "SPC0001")
         officer = client.officers()[0]
     return (product.id, product.code, product.name), (officer.id, officer.code, officer.name)

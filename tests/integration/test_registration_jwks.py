@@ -5,7 +5,6 @@ import json
 
 from portal.clients import esignet
 from portal.config import PEER_URL_SETTINGS
-from portal.registration import verification
 from tests.integration.registration_support import portal_key_file
 
 PRIVATE = {"d", "p", "q", "dp", "dq", "qi"}
@@ -34,7 +33,7 @@ def test_the_encryption_key_is_published_for_jwe_userinfo(make_app, tmp_path):
 
 def test_demo_mode_generates_the_key_once(make_app, tmp_path, monkeypatch):
     demo_key = tmp_path / "instance" / "esignet_demo_key.json"
-    monkeypatch.setattr(verification, "DEMO_KEY_FILE", str(demo_key))  # an absolute path wins over instance/
+    monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(demo_key.parent))
     first = make_app({"PORTAL_ESIGNET_PRIVATE_KEY": None}).test_client().get("/.well-known/jwks.json").get_json()
     assert demo_key.exists()
     second = make_app({"PORTAL_ESIGNET_PRIVATE_KEY": None}).test_client().get("/.well-known/jwks.json").get_json()

@@ -6,12 +6,12 @@ import uuid
 import pytest
 
 from portal import jobs
-from portal.clients import openimis
+from portal.clients import openimis, peer
 from portal.extensions import db
-from portal.registration import codes, handlers
+from portal.registration import handlers
 from portal.registration.models import Registration
 from tests.integration.registration_support import (audit_actions, confirm, openimis_peer, portal_config,
-    registration, registration_id_of, verify_at_esignet)
+                                                    registration, registration_id_of, verify_at_esignet)
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ def test_a_rerun_after_success_sends_nothing_again(portal, officer, openimis_liv
         row = db.session.get(Registration, registration_id)
         row.status, row.client_mutation_id = "queued", str(uuid.uuid4())
         db.session.commit()
-        handlers.create(row, codes.openimis_client())
+        handlers.create(row, peer("openimis"))
         assert db.session.get(Registration, registration_id).status == "done"
     assert len(insurees_with_id(openimis_live, "8267411571")) == 1
 
