@@ -46,7 +46,7 @@ TABLES = "packets, packet_inbound_events, packet_events, jobs"
 
 def signed_bodies(count, seed):
     """`count` distinct BIRTH_REGISTERED deliveries, as OpenCRVS sends them (JSON.stringify + signature)."""
-    from portal.packets.intake import opencrvs_signature
+    from portal.clients.opencrvs.webhook import opencrvs_signature
     from portal_sandbox.opencrvs import bundles
 
     out = []
@@ -94,14 +94,15 @@ def portal_rows(url, bodies):
     for psycopg, and its parameters for each body, computed now so that only the database is timed."""
     from portal import create_app
     from portal.extensions import db
-    from portal.packets import intake, pipeline
+    from portal.clients.opencrvs import webhook
+    from portal.packets import pipeline
 
     app = create_app({"PORTAL_DEMO": True, "PORTAL_LOG_LEVEL": "WARNING", "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         compiled = pipeline._intake_statement().compile(dialect=db.engine.dialect)
         params = []
         for body, _ in bodies:
-            event = intake.parse_event(body)
+            event = webhook.parse_event(body)
             params.append(compiled.construct_params(pipeline.intake_parameters(event, pipeline._packet_values(event))))
         db.engine.dispose()
     return str(compiled), params

@@ -225,7 +225,7 @@ def load_config(env=None):
         "PORTAL_OPENCRVS_GENERATION": env_choice(env, "PORTAL_OPENCRVS_GENERATION", ("v1", "v1.9")),
         "PORTAL_OPENCRVS_TIMEOUT": env_int(env, "PORTAL_OPENCRVS_TIMEOUT", 10, minimum=1),
         "PORTAL_OPENCRVS_CONCURRENCY": env_int(env, "PORTAL_OPENCRVS_CONCURRENCY", 4, minimum=1),
-        # Each defaults from PORTAL_OPENCRVS_URL (see portal/clients/opencrvs.py) when unset.
+        # Each defaults from PORTAL_OPENCRVS_URL (see portal/clients/opencrvs/client.py) when unset.
         "PORTAL_OPENCRVS_AUTH_URL": env.get("PORTAL_OPENCRVS_AUTH_URL"),
         "PORTAL_OPENCRVS_WEBHOOKS_URL": env.get("PORTAL_OPENCRVS_WEBHOOKS_URL"),
         "PORTAL_OPENCRVS_MEDIATOR_URL": env.get("PORTAL_OPENCRVS_MEDIATOR_URL"),

@@ -12,13 +12,12 @@ from datetime import timedelta
 from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
-from portal.clients import mosip as mosip_client
+from portal.clients import mosip as mosip_client, peer
 from portal.clients.errors import PeerError
-from portal.clients.opencrvs import TokenRejected
+from portal.clients.opencrvs import TokenRejected, interop, webhook
 from portal.extensions import db, limiter
-from portal.packets import intake
 from portal.packets.models import Packet, Subscription
-from portal.packets.pipeline import accept_crvs_event, accept_websub_event, opencrvs
+from portal.packets.pipeline import accept_crvs_event, accept_websub_event
 from portal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -73,11 +72,11 @@ def opencrvs_verify():
 def opencrvs_event():
     raw = request.get_data(cache=False)
     secret = current_app.config.get("PORTAL_OPENCRVS_WEBHOOK_SECRET")
-    if not intake.verify_opencrvs_signature(raw, request.headers.get("X-Hub-Signature"), secret):
+    if not webhook.verify_opencrvs_signature(raw, request.headers.get("X-Hub-Signature"), secret):
         return _refuse(401, "missing or invalid X-Hub-Signature", "opencrvs")
     try:
-        event = intake.parse_event(raw)
-    except intake.IntakeError as exc:
+        event = webhook.parse_event(raw)
+    except webhook.IntakeError as exc:
         return _refuse(exc.status, exc.message, "opencrvs")
     (packet_id, created), error = _store(accept_crvs_event, event, channel="opencrvs")
     if error:
@@ -96,14 +95,14 @@ def opencrvs_registration():
     if not token:
         return _refuse(401, "missing bearer token", "opencrvs")
     try:
-        claims = opencrvs().verify_record_token(token)
+        claims = peer("opencrvs").verify_record_token(token)
     except TokenRejected as exc:
         return _refuse(401, f"token refused: {exc}", "opencrvs")
     except PeerError:
         return _refuse(503, "OpenCRVS's public key cannot be fetched; retry later", "opencrvs")
     try:
-        event = intake.parse_interop_registration(request.get_data(cache=False), claims)
-    except intake.IntakeError as exc:
+        event = interop.parse_interop_registration(request.get_data(cache=False), claims)
+    except webhook.IntakeError as exc:
         return _refuse(exc.status, exc.message, "opencrvs")
     (packet_id, created), error = _store(accept_crvs_event, event, channel="opencrvs")
     if error:

@@ -4,11 +4,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from portal.clients import peer
 from portal.clients.errors import PeerError
 from portal.extensions import db
 from portal.packets.handlers import subscribe_websub
 from portal.packets.models import Subscription
-from portal.packets.pipeline import opencrvs
 
 packets_cli = AppGroup("packets", help="OpenCRVS → MOSIP packets: subscriptions.")
 
@@ -34,7 +34,7 @@ def subscribe_opencrvs(topics=OPENCRVS_TOPICS):
         if Subscription.query.filter_by(peer="opencrvs", topic=topic, callback=callback).first() is None:
             db.session.add(Subscription(peer="opencrvs", topic=topic, callback=callback))
     db.session.commit()  # our GET handler answers OpenCRVS's challenge only for these rows
-    added = opencrvs().ensure_subscribed(callback, topics)
+    added = peer("opencrvs").ensure_subscribed(callback, topics)
     Subscription.query.filter_by(peer="opencrvs", callback=callback).update({"status": "active"})
     db.session.commit()
     return added

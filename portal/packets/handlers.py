@@ -36,14 +36,14 @@ from flask import current_app
 from sqlalchemy import or_, select
 
 from portal import jobs, messages
-from portal.clients import mosip as m
+from portal.clients import mosip as m, peer
 from portal.clients.errors import PeerError, PermanentPeerError, TransientPeerError
-from portal.clients.opencrvs import Outcome, OutcomeNotSent
+from portal.clients.opencrvs import Outcome, OutcomeNotSent, interop, webhook
 from portal.extensions import db
 from portal.messages import message
-from portal.packets import intake, states
+from portal.packets import states
 from portal.packets.models import InboundEvent, Packet, Subscription
-from portal.packets.pipeline import (StaleState, enqueue_next, enqueue_step, is_update, mosip, note, opencrvs,
+from portal.packets.pipeline import (StaleState, enqueue_next, enqueue_step, is_update, note,
                                      poll_delay, registration_of, setting, transition)
 from portal.timeutil import utcnow
 
@@ -59,9 +59,6 @@ STEP_STATES = {
     "mosip.credential": {"synced", "processing", "deactivation_requested"},
     "opencrvs.notify": {"uin_issued", "deactivated", states.REJECTED},
 }
-PROCESSING_STATUSES = {"PROCESSING", "RECEIVED", "UPLOAD_PENDING", "RESEND", "AWAITING_INFORMATION"}
-DONE_STATUSES = {"UIN_GENERATED", "PROCESSED"}
-REJECTED_STATUSES = {"REJECTED", "REREGISTER", "REPROCESS_FAILED"}
 NO_UIN_KNOWN = message("packet.no_uin_known").text  # the English text, as it goes back to OpenCRVS
 
 
@@ -140,8 +137,8 @@ def _event(packet):
     inbound = InboundEvent.query.filter_by(channel="opencrvs", key=packet.event_key).one()
     if packet.source == "interop":
         claims = {"eventId": packet.opencrvs_event_id, "actionId": packet.action_id}
-        return intake.parse_interop_registration(inbound.payload, claims)
-    return intake.parse_event(inbound.payload)
+        return interop.parse_interop_registration(inbound.payload, claims)
+    return webhook.parse_event(inbound.payload)
 
 
 def _ensure_rid(packet, attempt):
@@ -157,7 +154,7 @@ def _ensure_rid(packet, attempt):
     elif setting("PORTAL_MOSIP_RID_MODE") == "local":
         rid, how = m.build_rid(centre, machine, packet.id), "packet.rid_local"
     else:
-        rid, how = mosip().generate_rid(centre, machine), "packet.rid_from_mosip"
+        rid, how = peer("mosip").generate_rid(centre, machine), "packet.rid_from_mosip"
     packet.rid = rid
     note(packet, "mosip.rid", message("packet.rid", rid=rid, how=message(how)), attempt)
     db.session.commit()
@@ -182,7 +179,7 @@ def _packet_dto(packet, event, schema, fields):
 
 def _send_packet(packet, attempt, event=None, uin=None):
     event = event or _event(packet)
-    schema = mosip().id_schema()
+    schema = peer("mosip").id_schema()
     if event.request_fields is None:
         fields = event.fields(id_schema_version=schema.id_version)
     else:  # OpenCRVS v1.9 built the fields itself; the schema version is ours to add when it left it out
@@ -190,7 +187,7 @@ def _send_packet(packet, attempt, event=None, uin=None):
         fields.setdefault("IDSchemaVersion", schema.id_version)
     if uin:  # an update names the identity it changes (MOSIP's UPDATE / CRVS_UPDATE need `UIN`)
         fields["UIN"] = uin
-    mosip().create_packet(_packet_dto(packet, event, schema, fields))
+    peer("mosip").create_packet(_packet_dto(packet, event, schema, fields))
     return event
 
 
@@ -217,7 +214,7 @@ def _update_uin(packet, event):
                               peer="portal", code="UIN_PENDING")
     if setting("PORTAL_MOSIP_RETURN_ID") == "uin":
         return birth.uin_token, birth
-    uin = mosip().identity_uin(birth.rid)
+    uin = peer("mosip").identity_uin(birth.rid)
     if uin is None:
         raise UinUnknown(message("packet.birth_rid_unknown", rid=birth.rid), code="IDR-IDC-007")
     return uin, birth
@@ -269,7 +266,7 @@ def trigger(payload):
 
 def _trigger(packet, attempt, target):
     event = _event(packet)
-    workflow = mosip().create_workflow_instance(packet.rid, packet.process, packet.mosip_source,
+    workflow = peer("mosip").create_workflow_instance(packet.rid, packet.process, packet.mosip_source,
                                                 notification=_notification(event))
     detail = message("packet.triggered_again" if workflow.already_present else "packet.triggered")
     transition(packet, target, "mosip.trigger", detail, attempt, attempts=attempt,
@@ -283,17 +280,17 @@ def follow_status(payload):
 
 
 def _poll(packet, attempt):
-    result = mosip().external_status([packet.rid])
+    result = peer("mosip").external_status([packet.rid])
     status = result.statuses.get(packet.rid)
     packet.polls += 1
     packet.mosip_status = status
     resume = states.resume_state(packet.state, packet.retry_from)
-    if status in REJECTED_STATUSES:
+    if status in m.REJECTED_STATUSES:
         transition(packet, states.REJECTED, "mosip.status", message("packet.mosip_status", status=status), attempt,
                    error_code=status, error_message=message("packet.mosip_refused", status=status))
         enqueue_next(packet)
         return
-    if status in DONE_STATUSES:
+    if status in m.DONE_STATUSES:
         if packet.kind == "death":
             transition(packet, "deactivated", "mosip.status", message("packet.mosip_deactivated", status=status),
                        attempt)
@@ -309,7 +306,7 @@ def _poll(packet, attempt):
         raise PermanentPeerError(message("packet.poll_limit", polls=packet.polls - 1), peer="mosip",
                                  code="POLL_LIMIT")
     shown = status or message("packet.status_not_known")
-    if packet.kind == "birth" and resume == "synced" and status in PROCESSING_STATUSES:
+    if packet.kind == "birth" and resume == "synced" and status in m.PROCESSING_STATUSES:
         transition(packet, "processing", "mosip.status", message("packet.mosip_status", status=shown), attempt)
     elif packet.state == states.RETRYING:
         transition(packet, resume, "mosip.status", message("packet.mosip_status_again", status=shown), attempt)
@@ -322,7 +319,7 @@ def _returned_id(packet, credential):
     mode = setting("PORTAL_MOSIP_RETURN_ID")
     if mode == "vid" and credential.vid:
         return credential.vid, message("packet.returning_vid")
-    uin = credential.uin or mosip().identity_uin(packet.rid)
+    uin = credential.uin or peer("mosip").identity_uin(packet.rid)
     if uin is None:
         if credential.vid:
             return credential.vid, message("packet.returning_vid_no_uin")
@@ -330,7 +327,7 @@ def _returned_id(packet, credential):
     if mode == "uin":
         return uin, message("packet.returning_uin")
     partner = setting("PORTAL_MOSIP_TOKEN_PARTNER") or current_app.config["PORTAL_MOSIP_PARTNER_ID"]
-    return mosip().uin_token(uin, partner, intermediary=setting("PORTAL_MOSIP_TOKEN_INTERMEDIARY")), \
+    return peer("mosip").uin_token(uin, partner, intermediary=setting("PORTAL_MOSIP_TOKEN_INTERMEDIARY")), \
         message("packet.returning_token", partner=partner)
 
 
@@ -398,7 +395,7 @@ def _best(query):
     its credential (MOSIP already said UIN_GENERATED first, then the oldest), else the newest."""
     candidates = db.session.execute(query.order_by(Packet.id)).scalars().all()
     waiting = [p for p in candidates if states.resume_state(p.state, p.retry_from) in MATCH_WAITING]
-    done = [p for p in waiting if p.mosip_status in DONE_STATUSES]
+    done = [p for p in waiting if p.mosip_status in m.DONE_STATUSES]
     return (done or waiting or candidates[::-1] or [None])[0]
 
 
@@ -417,7 +414,7 @@ def match_packet(keys):
         upper = value.upper()
         packet = _best(select(Packet).where(or_(
             Packet.registration_number == upper, Packet.tracking_id == upper, Packet.opencrvs_event_id == value,
-            Packet.event_key.in_([f"{topic}:{value}" for topic in intake.SUPPORTED_TOPICS]))))
+            Packet.event_key.in_([f"{topic}:{value}" for topic in webhook.SUPPORTED_TOPICS]))))
         if packet is not None:
             return packet, "opencrvs_id"
     return None, None
@@ -463,7 +460,7 @@ def receive_credential(payload):
         db.session.commit()
         raise PermanentPeerError(f"unusable WebSub event: {exc}", peer="mosip", code="BAD_EVENT") from None
     try:
-        credential = mosip().credential_from_event(event)
+        credential = peer("mosip").credential_from_event(event)
     except PeerError as exc:
         if exc.permanent:
             detail = _describe(exc)
@@ -540,7 +537,7 @@ def _claim_unmatched(uin):
     for inbound in rows:
         if (inbound.match_keys or {}).get("uin") == digest:
             try:
-                credential = mosip().credential_from_event(m.parse_credential_event(inbound.payload))
+                credential = peer("mosip").credential_from_event(m.parse_credential_event(inbound.payload))
             except (ValueError, PeerError):
                 credential = None
             return inbound, credential
@@ -552,7 +549,7 @@ def credential_fallback(payload):
     """UIN_GENERATED but no credential after the grace period: the UIN from the identity repository; a credential
     that came for no known packet with this same UIN is this packet's (and gives its VID too)."""
     def body(packet, attempt):
-        uin = mosip().identity_uin(packet.rid)
+        uin = peer("mosip").identity_uin(packet.rid)
         if uin is None and is_update(packet):  # an update made no identity of its own: the birth's UIN
             try:
                 uin, _ = _update_uin(packet, _event(packet))
@@ -602,7 +599,7 @@ def _deactivate_in_idrepo(packet, uin, attempt):
         transition(packet, "deactivation_requested", "mosip.deactivate", message("packet.deactivation_sent"), attempt)
         db.session.commit()
     try:
-        mosip().deactivate_uin(uin, packet.rid)
+        peer("mosip").deactivate_uin(uin, packet.rid)
     except PermanentPeerError as exc:
         if exc.code == "IDR-IDC-007":
             transition(packet, states.REJECTED, "mosip.deactivate", message("packet.deceased_uin_unknown"), attempt,
@@ -634,7 +631,7 @@ def notify(payload):
         if packet.state == states.REJECTED and packet.error_notified:
             return
         try:
-            opencrvs().send_outcome(outcome_for(packet))
+            peer("opencrvs").send_outcome(outcome_for(packet))
             done = message("packet.error_sent" if packet.state == states.REJECTED else "packet.outcome_sent")
         except OutcomeNotSent as exc:  # this OpenCRVS generation has no way to take it: say so, and stop
             done = message("packet.outcome_not_sent", reason=str(exc))
@@ -670,10 +667,10 @@ def subscribe_websub(renew=False):
     db.session.commit()  # the hub's intent-verification GET looks for this row
     if renew:
         try:
-            mosip().unsubscribe(topic, callback)
+            peer("mosip").unsubscribe(topic, callback)
         except PermanentPeerError:
             pass  # not subscribed any more: subscribing is all we need
-    mosip().subscribe(topic, callback, config["PORTAL_MOSIP_WEBSUB_SECRET"], lease_seconds=lease)
+    peer("mosip").subscribe(topic, callback, config["PORTAL_MOSIP_WEBSUB_SECRET"], lease_seconds=lease)
     renew_in = max(60, int(lease * 0.8))
     due = utcnow() + timedelta(seconds=renew_in)
     jobs.enqueue("mosip.subscribe", {"renew": True}, key=f"mosip.subscribe:{due:%Y%m%d%H%M}", delay=renew_in)

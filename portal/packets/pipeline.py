@@ -21,12 +21,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import audit, jobs, messages
-from portal.clients import mosip as mosip_client
-from portal.clients import opencrvs as opencrvs_client
+from portal.clients.opencrvs.webhook import CORRECTION_TOPICS
 from portal.extensions import db
 from portal.messages import message
 from portal.packets import states
-from portal.packets.intake import CORRECTION_TOPICS
 from portal.packets.models import InboundEvent, Packet, PacketEvent
 from portal.timeutil import utcnow
 
@@ -41,22 +39,6 @@ class StaleState(Exception):
 def setting(name):
     """A packets setting; every one has its default and its meaning in portal/config.py."""
     return current_app.config[name]
-
-
-def mosip():
-    """The app's MOSIP client (one per app: its token cache and pacing are shared by the worker threads)."""
-    client = current_app.extensions.get("packets.mosip")
-    if client is None:
-        client = current_app.extensions.setdefault("packets.mosip", mosip_client.from_config(current_app.config))
-    return client
-
-
-def opencrvs():
-    client = current_app.extensions.get("packets.opencrvs")
-    if client is None:
-        client = current_app.extensions.setdefault("packets.opencrvs",
-                                                   opencrvs_client.from_config(current_app.config))
-    return client
 
 
 # --- accepting events -----------------------------------------------------------------------------------

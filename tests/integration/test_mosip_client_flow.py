@@ -11,6 +11,8 @@ import pytest
 from portal.clients import mosip as m
 from portal.clients.errors import PermanentPeerError
 from portal_sandbox.mosip import create_app
+from tests.fakes.mosip import mosip_date, multilingual
+from tests.fakes.mosip import MosipClient as MosipTestClient
 from tests.peers import live_peer
 from tests.sandbox.mosip_support import Receiver, wait_until
 
@@ -23,16 +25,16 @@ def world():
     receiver = Receiver()
     with live_peer(create_app, {"PROCESSING_DELAY": 0.05, "DELIVERY_BACKOFF": 0.05}) as peer, \
             live_peer(lambda _: receiver.app) as sub:
-        client = m.MosipClient(peer.url, "opencrvs-partner", "opencrvs-partner-secret", timeout=3.0,
-                               partner_key=m.load_partner_key(KEY))
+        client = MosipTestClient(peer.url, "opencrvs-partner", "opencrvs-partner-secret", timeout=3.0,
+                                 partner_key=m.load_partner_key(KEY))
         yield client, peer, receiver, f"{sub.url}/cb"
 
 
 def birth_fields(name="Ada Lovelace"):
-    return {"IDSchemaVersion": 0.1, "fullName": m.multilingual(name), "dateOfBirth": m.mosip_date("2022-08-24"),
-            "gender": m.multilingual("Female"), "addressLine1": m.multilingual("12 Main Road"),
-            "region": m.multilingual("Central"), "province": m.multilingual("Ibombo"), "city": m.multilingual("Isamba"),
-            "zone": m.multilingual("Zone A"), "postalCode": "NA", "birthCertificateNumber": "2022B60QW1Y"}
+    return {"IDSchemaVersion": 0.1, "fullName": multilingual(name), "dateOfBirth": mosip_date("2022-08-24"),
+            "gender": multilingual("Female"), "addressLine1": multilingual("12 Main Road"),
+            "region": multilingual("Central"), "province": multilingual("Ibombo"), "city": multilingual("Isamba"),
+            "zone": multilingual("Zone A"), "postalCode": "NA", "birthCertificateNumber": "2022B60QW1Y"}
 
 
 def send_packet(client, rid, fields, process="CRVS_NEW", brn="2022B60QW1Y", source="CRVS1"):
@@ -138,7 +140,7 @@ def test_unknown_rids_are_listed(world):
 def test_a_death_packet_deactivates_the_uin(world):
     client, peer, *_ = world
     rid = client.generate_rid("10001", "10004")
-    send_packet(client, rid, {"IDSchemaVersion": 0.1, "fullName": m.multilingual("Late Person"), "UIN": "4444333322"},
+    send_packet(client, rid, {"IDSchemaVersion": 0.1, "fullName": multilingual("Late Person"), "UIN": "4444333322"},
                 process="CRVS_DEATH")
     wait_until(lambda: client.external_status([rid]).statuses.get(rid) == "UIN_GENERATED", timeout=5)
     assert peer.app.extensions["mosip_state"].identities["4444333322"]["status"] == "DEACTIVATED"

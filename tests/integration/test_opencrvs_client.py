@@ -7,6 +7,7 @@ import pytest
 from portal.clients import opencrvs
 from portal.clients.errors import PermanentPeerError, TransientPeerError
 from portal_sandbox.opencrvs import create_app
+from tests.fakes.opencrvs import OpenCrvsClient as OpenCrvsTestClient
 from tests.peers import free_port, live_peer
 
 
@@ -28,7 +29,8 @@ def received(peer):
 
 
 def test_system_token_is_cached(peer):
-    client = client_for(peer)
+    client = OpenCrvsTestClient(peer.url, "interop-portal", "demo-opencrvs-client-secret",
+                                "demo-opencrvs-webhook-secret", timeout=2)
 
     first = client.system_token()
 

@@ -7,7 +7,8 @@ import pytest
 from flask import Flask, jsonify, request
 
 from portal.clients import opencrvs
-from portal.packets.intake import IntakeError, parse_event, parse_interop_registration, verify_opencrvs_signature
+from portal.clients.opencrvs.interop import parse_interop_registration
+from portal.clients.opencrvs.webhook import IntakeError, parse_event, verify_opencrvs_signature
 from portal_sandbox.opencrvs import create_app
 from portal_sandbox.opencrvs.tokens import Signer
 from tests.peers import live_peer

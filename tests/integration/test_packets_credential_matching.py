@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from portal.clients.mosip import encrypt_ver_r2, parse_credential_event
+from portal.clients.mosip import parse_credential_event
 from portal.extensions import db
 from portal.jobs import Job
 from portal.packets import handlers
 from portal.packets.models import InboundEvent, Packet, PacketEvent
 from portal.packets.pipeline import accept_websub_event
+from tests.fakes.mosip_crypto import encrypt_ver_r2
 
 ROOT = Path(__file__).parents[2]
 CERT = (ROOT / "portal_sandbox" / "mosip" / "demo-partner-cert.pem").read_bytes()

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from portal.clients.opencrvs.webhook import opencrvs_signature
 from portal.extensions import db
 from portal.jobs import Job
-from portal.packets.intake import opencrvs_signature
 from portal.packets.models import InboundEvent, Packet, PacketEvent, Subscription
 
 SAMPLE = Path(__file__).parents[2] / "portal_sandbox" / "opencrvs" / "samples" / "mosip-opencrvs__sampleDataFromOpencrvs1.json"

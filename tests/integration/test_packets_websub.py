@@ -8,11 +8,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from portal.clients.mosip import encrypt_ver_r2, hub_signature
 from portal.extensions import db
 from portal.jobs import Job
 from portal.packets.models import InboundEvent, Subscription
 from portal.timeutil import utcnow
+from tests.fakes.mosip import hub_signature
+from tests.fakes.mosip_crypto import encrypt_ver_r2
 from tests.integration.packets_support import WEBSUB_SECRET, all_in, open_world
 
 URL = "/api/mosip/websub"

@@ -1,8 +1,11 @@
 """A bundle that cannot become a MOSIP packet is refused with a message that names what is missing."""
 
+import json
+
 import pytest
 
-from portal.packets import fhir
+from portal.clients.mosip.identity import identity_fields
+from portal.clients.opencrvs import fhir
 from portal_sandbox.opencrvs import bundles
 
 
@@ -51,7 +54,7 @@ def test_child_without_what_mosip_requires_is_refused(change, message):
     record = fhir.read_bundle(bundle)
 
     with pytest.raises(fhir.BundleError, match=message) as caught:
-        fhir.identity_fields(record)
+        identity_fields(record)
     assert "Mosip" not in str(caught.value)  # the message names fields, never the person's data
 
 
@@ -60,6 +63,6 @@ def test_long_values_are_cut_to_the_schema_length():
     given, family = ["Bartholomew-Alexander Maximilian"], ["Featherstonehaugh"]
     child(bundle)["name"] = [{"use": "en", "given": given, "family": family}]
 
-    fields = fhir.identity_fields(fhir.read_bundle(bundle))
+    fields = identity_fields(fhir.read_bundle(bundle))
 
-    assert len(fhir.json.loads(fields["fullName"])[0]["value"]) == 50
+    assert len(json.loads(fields["fullName"])[0]["value"]) == 50

@@ -1,6 +1,7 @@
 """Who is who in a bundle: Composition sections, or order and identifiers in the older webhook bundle."""
 
-from portal.packets import fhir
+from portal.clients.mosip.identity import identity_fields, to_mosip_date
+from portal.clients.opencrvs import fhir
 from portal_sandbox.opencrvs import bundles
 
 
@@ -75,14 +76,14 @@ def test_names_in_two_languages_are_both_sent():
     child = bundle["entry"][1]["resource"]
     child["name"].append({"use": "fr", "given": ["Un"], "family": ["Mosip"]})
 
-    fields = fhir.identity_fields(fhir.read_bundle(bundle))
+    fields = identity_fields(fhir.read_bundle(bundle))
 
     assert fields["fullName"] == '[{"language":"eng","value":"One Mosip"},{"language":"fra","value":"Un Mosip"}]'
 
 
 def test_dates_become_mosip_dates():
-    assert fhir.to_mosip_date("2022-08-24") == "2022/08/24"
-    assert fhir.to_mosip_date("2022-06-23T10:11:12.000Z") == "2022/06/23"
-    assert fhir.to_mosip_date("24/08/2022") is None
-    assert fhir.to_mosip_date("1700-01-01") is None  # before the schema's 1869
-    assert fhir.to_mosip_date(None) is None
+    assert to_mosip_date("2022-08-24") == "2022/08/24"
+    assert to_mosip_date("2022-06-23T10:11:12.000Z") == "2022/06/23"
+    assert to_mosip_date("24/08/2022") is None
+    assert to_mosip_date("1700-01-01") is None  # before the schema's 1869
+    assert to_mosip_date(None) is None

@@ -6,7 +6,8 @@ import re
 import jsonschema
 import pytest
 
-from portal.packets import fhir
+from portal.clients.mosip.identity import identity_fields
+from portal.clients.opencrvs import fhir
 from portal_sandbox.opencrvs import bundles
 
 SCHEMA = json.loads((bundles.SAMPLES_DIR / "opencrvs-mosip__idSchemaJson_tonga.json").read_text())
@@ -86,7 +87,7 @@ def test_sample_bundle_reads_into_a_record(name):
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_sample_bundle_maps_to_fields_the_id_schema_accepts(name):
     expected = EXPECTED[name]
-    fields = fhir.identity_fields(fhir.read_bundle(bundles.load_sample(name)), id_schema_version="0.1")
+    fields = identity_fields(fhir.read_bundle(bundles.load_sample(name)), id_schema_version="0.1")
     decoded = decode_like_packet_manager(fields)
 
     jsonschema.Draft7Validator(SCHEMA).validate({"identity": decoded})
@@ -104,7 +105,7 @@ def test_sample_bundle_maps_to_fields_the_id_schema_accepts(name):
 
 
 def test_multilingual_values_are_compact_json_strings():
-    fields = fhir.identity_fields(fhir.read_bundle(bundles.load_sample("birth-4")))
+    fields = identity_fields(fhir.read_bundle(bundles.load_sample("birth-4")))
 
     assert fields["fullName"] == '[{"language":"eng","value":"Round1Test3 OpencrvsMosip"}]'
     assert fields["gender"] == '[{"language":"eng","value":"Male"}]'
@@ -112,7 +113,7 @@ def test_multilingual_values_are_compact_json_strings():
 
 
 def test_birth_address_is_the_mothers():
-    fields = fhir.identity_fields(fhir.read_bundle(bundles.load_sample("birth-4")))
+    fields = identity_fields(fhir.read_bundle(bundles.load_sample("birth-4")))
 
     assert json.loads(fields["addressLine1"])[0]["value"] == "Road Number 1"
     assert json.loads(fields["addressLine2"])[0]["value"] == "Mother Street"
@@ -124,7 +125,7 @@ def test_birth_address_is_the_mothers():
 
 
 def test_location_ids_become_names_from_the_bundle():
-    fields = fhir.identity_fields(fhir.read_bundle(bundles.load_sample("birth-record")))
+    fields = identity_fields(fhir.read_bundle(bundles.load_sample("birth-record")))
 
     assert json.loads(fields["region"])[0]["value"] == "Central"
     assert json.loads(fields["zone"])[0]["value"] == "Ibombo"
@@ -132,7 +133,7 @@ def test_location_ids_become_names_from_the_bundle():
 
 def test_caller_supplied_location_names_complete_the_bundle():
     record = fhir.read_bundle(bundles.load_sample("death-1"))
-    fields = fhir.identity_fields(record, locations={"7dbf10a9-23d9-4038-8b1c-9f6547ab4877": "Central",
+    fields = identity_fields(record, locations={"7dbf10a9-23d9-4038-8b1c-9f6547ab4877": "Central",
                                                      "b09122df-81f8-41a0-b5c6-68cba4145cab": "Ibombo"})
 
     assert json.loads(fields["province"])[0]["value"] == "Central"
@@ -143,7 +144,7 @@ def test_phone_outside_the_schema_is_left_out_not_sent_to_be_rejected():
     record = fhir.read_bundle(bundles.load_sample("birth-4"))
     assert record.contact_phone == "+260789456123"
 
-    assert "phone" not in fhir.identity_fields(record)
+    assert "phone" not in identity_fields(record)
 
 
 @pytest.mark.parametrize("kind", ["birth", "death"])
@@ -151,7 +152,7 @@ def test_phone_outside_the_schema_is_left_out_not_sent_to_be_rejected():
 def test_generated_sandbox_records_map_too(kind, seq):
     bundle, facts = bundles.generate(kind, seq, seed=3, with_aid=seq % 2 == 0)
     record = fhir.read_bundle(bundle)
-    decoded = decode_like_packet_manager(fhir.identity_fields(record))
+    decoded = decode_like_packet_manager(identity_fields(record))
 
     jsonschema.Draft7Validator(SCHEMA).validate({"identity": decoded})
     check_validators(decoded)

@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 import pytest
 
-from portal.packets.intake import encode_uri_component
+from portal.clients.opencrvs.webhook import encode_uri_component
 
 # JavaScript's encodeURIComponent keeps A-Z a-z 0-9 - _ . ! ~ * ' ( ); quote() keeps _.-~ and alnum by itself.
 JS_SAFE = "!*'()"

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from portal.packets.intake import IntakeError, parse_event
+from portal.clients.opencrvs.webhook import IntakeError, parse_event
 from portal_sandbox.opencrvs import bundles
 
 WEBHOOK_SAMPLES = ["birth-1", "birth-2", "birth-4", "death-1"]

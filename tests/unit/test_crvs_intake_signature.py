@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from portal.packets.intake import opencrvs_signature, verify_opencrvs_signature
+from portal.clients.opencrvs.webhook import opencrvs_signature, verify_opencrvs_signature
 from portal_sandbox.opencrvs import bundles
 from portal_sandbox.opencrvs.tokens import hub_signature, js_json
 

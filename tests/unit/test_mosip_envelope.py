@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from portal.clients.mosip import (build_audit, build_meta_info, build_packet_dto, encode_fields, mosip_date, mosip_time,
-                                  multilingual, request_envelope)
+from portal.clients.mosip import (build_audit, build_meta_info, build_packet_dto, encode_fields, mosip_time,
+                                  request_envelope)
+from tests.fakes.mosip import mosip_date, multilingual
 
 RID = "10001100040000120220824173802"
 

@@ -5,7 +5,8 @@ import hmac
 
 import pytest
 
-from portal.clients.mosip import hub_signature, verify_hub_signature
+from portal.clients.mosip import verify_hub_signature
+from tests.fakes.mosip import hub_signature
 
 BODY = b'{"publisher":"CREDENTIAL_SERVICE","event":{"id":"1"}}'
 

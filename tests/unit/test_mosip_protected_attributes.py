@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from portal.clients.mosip import CredentialDecryptionError, decrypt_with_pin, encrypt_with_pin, parse_credential
+from portal.clients.mosip import CredentialDecryptionError, decrypt_with_pin, parse_credential
+from tests.fakes.mosip_crypto import encrypt_with_pin
 
 # The vector in the comment of MOSIP's print service (`mosip/mosip-opencrvs` opencrvs-print `CryptoUtil`):
 # the key manager's `encryptWithPin("Test123", "abc123")`. It pins the format: the salt and nonce lengths,

@@ -5,7 +5,8 @@ import itertools
 
 import pytest
 
-from portal.clients.mosip import LocalRidGenerator, build_rid, is_valid_rid, parse_rid
+from portal.clients.mosip import build_rid, is_valid_rid, parse_rid
+from tests.fakes.mosip import LocalRidGenerator
 
 WHEN = datetime.datetime(2022, 1, 28, 22, 36, 18, tzinfo=datetime.timezone.utc)
 

@@ -12,7 +12,7 @@ import json
 import httpx
 import pytest
 
-from portal.clients.mosip import MosipClient
+from tests.fakes.mosip import MosipClient
 from tests.sandbox.mosip_support import stock_properties
 
 RID = "10001100040000120250522121835"

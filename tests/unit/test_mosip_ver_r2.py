@@ -8,8 +8,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from portal.clients.mosip import (CredentialDecryptionError, certificate_thumbprint, decrypt_ver_r2, encrypt_ver_r2,
-                                  load_partner_key)
+from portal.clients.mosip import CredentialDecryptionError, decrypt_ver_r2, load_partner_key
+from tests.fakes.mosip_crypto import certificate_thumbprint, encrypt_ver_r2
 
 SANDBOX = Path(__file__).parents[2] / "portal_sandbox" / "mosip"
 KEY_PATH = SANDBOX / "demo-partner-key.pem"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from portal.packets.intake import IntakeError, parse_interop_registration
+from portal.clients.opencrvs.interop import parse_interop_registration
+from portal.clients.opencrvs.webhook import IntakeError
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "crvs"
 CLAIMS = {"eventId": "0d6b6a5e-1111-4d5f-9a11-2c3a4b5c6d7e", "actionId": "9f8e7d6c-2222-4b5a-8c9d-0e1f2a3b4c5d"}

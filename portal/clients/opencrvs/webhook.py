@@ -1,4 +1,4 @@
-"""What arrives from OpenCRVS, checked and parsed before anything is stored (pure: no Flask, no I/O).
+"""An OpenCRVS webhook delivery, checked and parsed before anything is stored (pure: no Flask, no I/O).
 
 * `verify_opencrvs_signature` checks `X-Hub-Signature` the way OpenCRVS core computes it
   (`opencrvs-core` `packages/webhooks/src/features/event/service.ts` `createRequestSignature`):
@@ -7,12 +7,13 @@
   HMAC of the raw body (the W3C WebSub form), so a generic verifier rejects every real delivery
   (specs/notes/crvs-mosip.md §6.1, §8).
 * `parse_event` reads a webhook delivery `{"timestamp", "id", "event": {"hub": {"topic"}, "context":
-  [Bundle]}}` into a `CrvsEvent`; `parse_interop_registration` reads the OpenCRVS v1.9 interop call
-  (`MosipInteropPayload`, notes §6.3) whose JWT the caller has already verified.
+  [Bundle]}}` into a `CrvsEvent`, the event the pipeline stores; interop.py reads the OpenCRVS v1.9 interop
+  call into the same `CrvsEvent`.
 
 Both raise `IntakeError(status, message)`: 400 for a body that is not the expected JSON envelope, 422 for a
-well-formed envelope the pipeline cannot use (unknown topic, bundle without the needed resources). The
-messages name fields, never values, so they can be logged and returned as they are.
+well-formed envelope the pipeline cannot use (unknown topic, bundle without the needed resources, a record MOSIP
+could not take: `portal.clients.mosip.identity` decides). The messages name fields, never values, so they can be
+logged and returned as they are.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from portal.packets import fhir
+from portal.clients.mosip.identity import identity_fields
+
+from . import fhir
 
 BIRTH_TOPICS = ("BIRTH_REGISTERED", "BIRTH_CORRECTED")
 DEATH_TOPICS = ("DEATH_REGISTERED", "DEATH_CORRECTED")
@@ -76,11 +79,11 @@ class CrvsEvent:
         return self.topic in CORRECTION_TOPICS
 
     def fields(self, **options) -> dict[str, str]:
-        """The packet's `fields`: mapped from the bundle (options go to `fhir.identity_fields`), or the
+        """The packet's `fields`: mapped from the bundle (options go to `mosip.identity_fields`), or the
         interop call's own `requestFields`."""
         if self.request_fields is not None:
             return dict(self.request_fields)
-        return fhir.identity_fields(self.record, **options)
+        return identity_fields(self.record, **options)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -135,7 +138,7 @@ def verify_opencrvs_signature(raw_body: bytes | str, header: str | None, secret:
 
 def parse_event(payload: bytes | str | Mapping, *, topics: tuple[str, ...] = SUPPORTED_TOPICS) -> CrvsEvent:
     """Parse one webhook delivery (raw body or decoded JSON) into a `CrvsEvent`, or raise `IntakeError`."""
-    body, text = _json_object(payload)
+    body, text = json_object(payload)
     event = body.get("event")
     if not isinstance(event, Mapping):
         raise IntakeError(400, "the body has no 'event' object")
@@ -156,7 +159,7 @@ def parse_event(payload: bytes | str | Mapping, *, topics: tuple[str, ...] = SUP
         raise IntakeError(422, f"topic {topic} but the bundle's Task is a {said} record")
     try:
         record = fhir.read_bundle(bundle, kind=kind)
-        fhir.identity_fields(record)  # refuse now what could never become a packet
+        identity_fields(record)  # refuse now what could never become a packet
     except fhir.BundleError as exc:
         raise IntakeError(422, str(exc)) from None
 
@@ -167,7 +170,7 @@ def parse_event(payload: bytes | str | Mapping, *, topics: tuple[str, ...] = SUP
     if topic in CORRECTION_TOPICS:
         # A record is registered once but may be corrected many times: each Task version is one event.
         event_id += f":{record.version or body.get('timestamp') or ''}"
-    _check_lengths(event_id=event_id, tracking_id=record.tracking_id,
+    check_lengths(event_id=event_id, tracking_id=record.tracking_id,
                    registration_number=record.registration_number, mosip_aid=record.mosip_aid)
 
     return CrvsEvent(
@@ -180,72 +183,8 @@ def parse_event(payload: bytes | str | Mapping, *, topics: tuple[str, ...] = SUP
         mosip_aid=record.mosip_aid,
         deceased_national_id=record.deceased_national_id,
         record=record,
-        webhook_id=_string(body.get("id")),
-        timestamp=_string(body.get("timestamp")),
-        payload=body,
-        body_text=text,
-    )
-
-
-# ---------------------------------------------------------------------------------------------------------
-# OpenCRVS v1.9 interop call
-
-
-def parse_interop_registration(payload: bytes | str | Mapping, claims: Mapping) -> CrvsEvent:
-    """Parse `POST /api/opencrvs/registration` (the `MosipInteropPayload` of `@opencrvs/mosip`
-    `createMosipInteropClient().register`): `{trackingId, notification, requestFields, metaInfo, audit}`.
-
-    `claims` are those of the already verified JWT: `eventId`/`actionId` (older tokens: `recordId`) name
-    the OpenCRVS record and its pending register action, so the same call twice gives the same `event_id`.
-
-    What is required is what OpenCRVS's own mosip-api requires (opencrvs/mosip @dfa03cd9
-    `packages/mosip-api/src/index.ts`: the route has no body schema; `routes/event-registration.ts`
-    `registrationEventHandler` reads `requestFields.birthCertificateNumber` or `.deathCertificateNumber`): a
-    `requestFields` object with exactly one of those numbers (mosip-api would do nothing with neither, and make
-    two packets with both), and something naming the record (`trackingId`, or the token's event id). The other
-    fields go to MOSIP as OpenCRVS sent them (mosip-api forwards them unchecked): a field MOSIP's ID schema
-    needs and lacks is MOSIP's to refuse, and that refusal goes back to OpenCRVS as the record's error.
-    """
-    body, text = _json_object(payload)
-    tracking_id = _string(body.get("trackingId"))
-    raw_fields = body.get("requestFields")
-    if not isinstance(raw_fields, Mapping):
-        raise IntakeError(422, "'requestFields' is missing or not an object")
-    birth_number = raw_fields.get("birthCertificateNumber")
-    death_number = raw_fields.get("deathCertificateNumber")
-    if bool(birth_number) == bool(death_number):
-        raise IntakeError(422, "'requestFields' needs exactly one of birthCertificateNumber, deathCertificateNumber")
-    kind = "birth" if birth_number else "death"
-
-    fields = {}
-    for key, value in raw_fields.items():
-        if value is None or value == "":  # the country config sends `email: ''` when there is none
-            continue
-        fields[str(key)] = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
-    # OpenCRVS's mosip-api drops the death number from the packet (`postDeathRecord`); the birth one stays.
-    fields.pop("deathCertificateNumber", None)
-
-    opencrvs_event_id = _string(claims.get("eventId")) or _string(claims.get("recordId"))
-    if not (tracking_id or opencrvs_event_id):
-        raise IntakeError(422, "'trackingId' is missing and the token names no event")
-    topic = "BIRTH_REGISTERED" if kind == "birth" else "DEATH_REGISTERED"
-    _check_lengths(event_id=f"{topic}:{opencrvs_event_id or tracking_id}", tracking_id=tracking_id,
-                   registration_number=str(birth_number or death_number), opencrvs_event_id=opencrvs_event_id,
-                   action_id=_string(claims.get("actionId")))
-    return CrvsEvent(
-        source="interop",
-        topic=topic,
-        kind=kind,
-        event_id=f"{topic}:{opencrvs_event_id or tracking_id}",
-        tracking_id=tracking_id,
-        registration_number=str(birth_number or death_number),
-        mosip_aid=None,
-        deceased_national_id=fields.get("nationalIdNumber") if kind == "death" else None,
-        opencrvs_event_id=opencrvs_event_id,
-        action_id=_string(claims.get("actionId")),
-        request_fields=fields,
-        meta_info=body.get("metaInfo") if isinstance(body.get("metaInfo"), Mapping) else {},
-        audit=body.get("audit") if isinstance(body.get("audit"), Mapping) else {},
+        webhook_id=nonempty_string(body.get("id")),
+        timestamp=nonempty_string(body.get("timestamp")),
         payload=body,
         body_text=text,
     )
@@ -258,14 +197,15 @@ _MAX_LENGTHS = {"event_id": ("record id", 200), "tracking_id": ("tracking id", 6
                 "opencrvs_event_id": ("event id", 128), "action_id": ("action id", 128)}
 
 
-def _check_lengths(**values):
+def check_lengths(**values):
+    """IntakeError 422 for a value longer than its packet column."""
     for name, value in values.items():
         label, limit = _MAX_LENGTHS[name]
         if value is not None and len(value) > limit:
             raise IntakeError(422, f"the {label} is longer than {limit} characters")
 
 
-def _json_object(payload):
+def json_object(payload):
     """(the JSON object, its text when `payload` was text) or IntakeError."""
     text = None
     if isinstance(payload, (bytes, bytearray, str)):
@@ -289,5 +229,6 @@ def _not_json(name):
     raise IntakeError(400, f"malformed JSON: {name} is not a JSON value")
 
 
-def _string(value):
+def nonempty_string(value):
+    """`value` when it is a non-empty string, else None."""
     return value if isinstance(value, str) and value else None

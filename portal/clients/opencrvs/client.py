@@ -1,10 +1,10 @@
-"""OpenCRVS client: system-client auth, webhook subscriptions, sending the MOSIP outcome back, and
-verifying the JWT of the OpenCRVS v1.9 interop call.
+"""OpenCrvsClient: system-client auth, webhook subscriptions, sending the MOSIP outcome back, and verifying the JWT
+of the OpenCRVS v1.9 interop call (what OpenCRVS sends the portal is read in webhook.py, interop.py and fhir.py).
 
-Only this module knows OpenCRVS's wire format (specs/notes/crvs-mosip.md §6):
+The calls, as OpenCRVS answers them (specs/notes/crvs-mosip.md §6):
 
 * auth service: `POST {auth}/authenticateSystemClient` `{"client_id","client_secret"}` -> `{"token"}`
-  (RS256, ~10 min); `POST {auth}/verifyToken`; the public key at `GET {auth}/.well-known` (PEM text).
+  (RS256, ~10 min); the public key at `GET {auth}/.well-known` (PEM text).
 * webhooks service: `POST {webhooks}` `{"hub": {callback, mode, secret, topic}}` -> 202 after OpenCRVS
   GETs `callback?mode=subscribe&challenge=…&topic=…` and reads `{"challenge"}` back; `GET {webhooks}`
   lists this system's subscriptions (OpenCRVS does not deduplicate, so we list before subscribing).
@@ -19,13 +19,14 @@ Only this module knows OpenCRVS's wire format (specs/notes/crvs-mosip.md §6):
   {gateway}/events/event.actions.register.accept?batch=1` `{"0": {"json": {transactionId, eventId,
   actionId, registrationNumber, declaration: {"child.nid": …}}}}`; a failure is `register.reject` then
   `reject.request` with the reason (the country config's `handleDeferredRejection`).
+
+HTTP goes through `PeerHttp` (one log line per call: operation, status, duration; never a token or a body);
+tokens.py reads the JWTs.
 """
 
 from __future__ import annotations
 
-import base64
 import json
-import logging
 import threading
 import time
 import uuid
@@ -33,20 +34,20 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import httpx
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from portal.clients.errors import PermanentPeerError, TransientPeerError, error_for_status
+from portal.clients.http import PeerHttp
 
-log = logging.getLogger(__name__)
+from .tokens import TokenRejected, b64decode, check_claims, signature_ok, split_jwt, unverified_claims
+
 PEER = "opencrvs"
 GENERATIONS = ("v1", "v1.9")
 DEFAULT_TOPICS = ("BIRTH_REGISTERED", "DEATH_REGISTERED")
 OPENCRVS_ISSUER = "opencrvs:auth-service"
 _TOKEN_MARGIN = 30  # renew the system token this many seconds before it expires
 _KEY_CACHE_SECONDS = 3600
-_LEEWAY = 30
 _limits: dict[str, threading.BoundedSemaphore] = {}
 _limits_lock = threading.Lock()
 
@@ -86,8 +87,22 @@ class OutcomeNotSent(PermanentPeerError):
     Not a failure of the record: its pipeline is done, and there is nowhere in OpenCRVS to put the result."""
 
 
-class TokenRejected(Exception):
-    """An OpenCRVS JWT that is not valid (bad signature, expired, wrong issuer, not RS256)."""
+class _Http(PeerHttp):
+    """PeerHttp holding one of the calls in flight allowed against this OpenCRVS, and saying a network failure
+    the way callers have always read it."""
+
+    def __init__(self, *args, limit, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit = limit
+
+    def request(self, method, url, op, **kwargs):
+        with self.limit:
+            return super().request(method, url, op, **kwargs)
+
+    def unavailable(self, op, status=None, exc=None, response=None):
+        if isinstance(exc, httpx.TimeoutException):
+            return TransientPeerError(f"OpenCRVS {op}: timed out", peer=PEER)
+        return TransientPeerError(f"OpenCRVS {op}: {type(exc).__name__}", peer=PEER)
 
 
 class OpenCrvsClient:
@@ -111,39 +126,22 @@ class OpenCrvsClient:
         self.public_key_url = public_key_url or f"{self.auth_url}/.well-known"
         self.issuer = issuer
         self.timeout = timeout
-        self._http = httpx.Client(timeout=timeout, transport=transport)
+        with _limits_lock:  # shared by every client of this OpenCRVS in the process
+            limit = _limits.setdefault(base, threading.BoundedSemaphore(max(1, concurrency)))
+        self._http = _Http(PEER, "OpenCRVS", timeout=timeout, transport=transport, limit=limit)
         self._lock = threading.Lock()
         self._token: str | None = None
         self._token_expires = 0.0
         self._keys: list = []
         self._keys_fetched = 0.0
-        with _limits_lock:  # shared by every client of this OpenCRVS in the process
-            self._limit = _limits.setdefault(base, threading.BoundedSemaphore(max(1, concurrency)))
 
     # -- HTTP --------------------------------------------------------------------------------------------
 
-    def _request(self, action: str, method: str, url: str, **kwargs) -> httpx.Response:
-        started = time.perf_counter()
-        try:
-            with self._limit:
-                response = self._http.request(method, url, **kwargs)
-        except httpx.TimeoutException as exc:
-            log.warning("opencrvs call timed out", extra={"peer": PEER, "action": action,
-                                                          "duration_ms": _ms(started)})
-            raise TransientPeerError(f"OpenCRVS {action}: timed out", peer=PEER) from exc
-        except httpx.HTTPError as exc:
-            log.warning("opencrvs unreachable", extra={"peer": PEER, "action": action, "error": type(exc).__name__,
-                                                       "duration_ms": _ms(started)})
-            raise TransientPeerError(f"OpenCRVS {action}: {type(exc).__name__}", peer=PEER) from exc
-        log.info("opencrvs call", extra={"peer": PEER, "action": action, "status": response.status_code,
-                                         "duration_ms": _ms(started)})
-        return response
-
     def _authorized(self, action: str, method: str, url: str, **kwargs) -> httpx.Response:
         """A call with the system token; on 401 the token is renewed once and the call repeated."""
-        response = self._request(action, method, url, headers=self._bearer(), **kwargs)
+        response = self._http.request(method, url, action, headers=self._bearer(), **kwargs)
         if response.status_code == 401:
-            response = self._request(action, method, url, headers=self._bearer(refresh=True), **kwargs)
+            response = self._http.request(method, url, action, headers=self._bearer(refresh=True), **kwargs)
         return response
 
     def _bearer(self, refresh: bool = False) -> dict:
@@ -156,8 +154,8 @@ class OpenCrvsClient:
         with self._lock:
             if not refresh and self._token and time.time() < self._token_expires - _TOKEN_MARGIN:
                 return self._token
-            response = self._request("authenticate", "POST", f"{self.auth_url}/authenticateSystemClient",
-                                     json={"client_id": self.client_id, "client_secret": self._client_secret})
+            response = self._http.request("POST", f"{self.auth_url}/authenticateSystemClient", "authenticate",
+                                          json={"client_id": self.client_id, "client_secret": self._client_secret})
             if response.status_code == 401:
                 raise PermanentPeerError("OpenCRVS refused the system client credentials", peer=PEER, status=401,
                                          code="credentials")
@@ -165,16 +163,10 @@ class OpenCrvsClient:
             token = _json(response, "authenticate").get("token")
             if not isinstance(token, str) or token.count(".") != 2:
                 raise PermanentPeerError("OpenCRVS authenticate: no token in the answer", peer=PEER)
-            expires = _unverified_claims(token).get("exp")
+            expires = unverified_claims(token).get("exp")
             self._token = token
             self._token_expires = float(expires) if isinstance(expires, (int, float)) else time.time() + 300
             return token
-
-    def verify_token(self, token: str) -> bool:
-        """Ask OpenCRVS whether a token is still valid (`/verifyToken`, as the OpenCRVS-side mediator does)."""
-        response = self._request("verify_token", "POST", f"{self.auth_url}/verifyToken", data={"token": token})
-        _raise_for_status("verify_token", response)
-        return _json(response, "verify_token").get("valid") is True
 
     # -- webhooks -----------------------------------------------------------------------------------------
 
@@ -214,10 +206,6 @@ class OpenCrvsClient:
                 self.subscribe(topic, callback)
                 added.append(topic)
         return added
-
-    def unsubscribe(self, subscription_id: str) -> None:
-        response = self._authorized("unsubscribe", "DELETE", f"{self.webhooks_url}/{subscription_id}")
-        _raise_for_status("unsubscribe", response)
 
     # -- the outcome back to OpenCRVS ---------------------------------------------------------------------
 
@@ -274,7 +262,8 @@ class OpenCrvsClient:
         body = {"0": {"json": data}}
         response = None
         if token:  # the interop call's record token, as OpenCRVS's mosip-api confirms
-            response = self._request(procedure, "POST", url, json=body, headers={"Authorization": f"Bearer {token}"})
+            response = self._http.request("POST", url, procedure, json=body,
+                                          headers={"Authorization": f"Bearer {token}"})
         if response is None or response.status_code == 401:
             # No record token, or it expired (OpenCRVS tokens live ~10 minutes, MOSIP may take longer):
             # confirm as the system client instead, as OpenCRVS 2.x requires.
@@ -304,46 +293,20 @@ class OpenCrvsClient:
         (`{"keys": [...]}`) is accepted too. It is cached, and fetched again once when a token's key is
         unknown or its signature does not verify (OpenCRVS rotated its key).
         """
-        try:
-            header_b64, claims_b64, signature_b64 = token.split(".")
-            header = json.loads(_b64decode(header_b64))
-            claims = json.loads(_b64decode(claims_b64))
-            signature = _b64decode(signature_b64)
-        except (ValueError, AttributeError):
-            raise TokenRejected("not a JWT") from None
-        if not isinstance(header, dict) or header.get("alg") != "RS256" or not isinstance(claims, dict):
-            raise TokenRejected("not an RS256 JWT")
-        signed = f"{header_b64}.{claims_b64}".encode("ascii")
-        if not self._signature_ok(signed, signature, header.get("kid"), refetch=False):
-            if time.time() - self._keys_fetched < 5 or not self._signature_ok(signed, signature, header.get("kid"),
-                                                                               refetch=True):
+        header, claims, signed, signature = split_jwt(token)
+        kid = header.get("kid")
+        if not signature_ok(self._public_keys(), signed, signature, kid):
+            if time.time() - self._keys_fetched < 5 or not signature_ok(self._public_keys(refresh=True), signed,
+                                                                        signature, kid):
                 raise TokenRejected("signature does not verify with OpenCRVS's key")
-        now = time.time()
-        if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] + _LEEWAY < now:
-            raise TokenRejected("expired or without expiry")
-        if isinstance(claims.get("nbf"), (int, float)) and claims["nbf"] - _LEEWAY > now:
-            raise TokenRejected("not valid yet")
-        if self.issuer and claims.get("iss") != self.issuer:
-            raise TokenRejected("unexpected issuer")
+        check_claims(claims, self.issuer)
         return claims
-
-    def _signature_ok(self, signed: bytes, signature: bytes, kid, *, refetch: bool) -> bool:
-        keys = self._public_keys(refresh=refetch)
-        for key_id, key in keys:
-            if kid and key_id and key_id != kid:
-                continue
-            try:
-                key.verify(signature, signed, padding.PKCS1v15(), hashes.SHA256())
-                return True
-            except InvalidSignature:
-                continue
-        return False
 
     def _public_keys(self, refresh: bool = False) -> list:
         with self._lock:
             if self._keys and not refresh and time.time() - self._keys_fetched < _KEY_CACHE_SECONDS:
                 return self._keys
-            response = self._request("public_key", "GET", self.public_key_url)
+            response = self._http.request("GET", self.public_key_url, "public_key")
             _raise_for_status("public_key", response)
             self._keys = _parse_keys(response.text)
             self._keys_fetched = time.time()
@@ -417,19 +380,6 @@ def _json(response: httpx.Response, action: str) -> dict:
     return data
 
 
-def _b64decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _unverified_claims(token: str) -> dict:
-    """Only to read our own token's expiry; never to trust anything."""
-    try:
-        claims = json.loads(_b64decode(token.split(".")[1]))
-    except (ValueError, IndexError):
-        return {}
-    return claims if isinstance(claims, dict) else {}
-
-
 def _parse_keys(text: str) -> list:
     """[(kid, RSA public key)] from a PEM public key or a JWKS document."""
     text = text.strip()
@@ -441,8 +391,8 @@ def _parse_keys(text: str) -> list:
         keys = []
         for jwk in jwks.get("keys") or ():
             if isinstance(jwk, Mapping) and jwk.get("kty") == "RSA" and jwk.get("use", "sig") == "sig":
-                numbers = rsa.RSAPublicNumbers(int.from_bytes(_b64decode(jwk["e"]), "big"),
-                                               int.from_bytes(_b64decode(jwk["n"]), "big"))
+                numbers = rsa.RSAPublicNumbers(int.from_bytes(b64decode(jwk["e"]), "big"),
+                                               int.from_bytes(b64decode(jwk["n"]), "big"))
                 keys.append((jwk.get("kid"), numbers.public_key()))
         if not keys:
             raise PermanentPeerError("OpenCRVS public key: no RSA signing key in the JWKS", peer=PEER)
@@ -454,7 +404,3 @@ def _parse_keys(text: str) -> list:
     if not isinstance(key, rsa.RSAPublicKey):
         raise PermanentPeerError("OpenCRVS public key: not an RSA key", peer=PEER)
     return [(None, key)]
-
-
-def _ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 1)
