@@ -156,7 +156,7 @@ def enrollment():
                                   [dci_enrollment.Beneficiary(0, reference, individual=person)])
     except dci.HttpError as exc:
         return _http_error(exc, client)
-    except dci.Rejected as exc:
+    except dci.RejectedError as exc:
         return _rejected(exc, body, client, "on-" + str(body.get("header", {}).get("action") or "notify"))
     answer, status = receive(client, message, body)
     log.info("dci enrollment received", extra={"client": client.name, "message_id": message.message_id,
@@ -175,7 +175,7 @@ def receive(client, message, body):
         if stored is not None:
             if stored.body_hash == body_hash or message.kind == "individual":
                 return _replay(stored, message)
-            exc = dci.Rejected("rjct.message_id.duplicate", "this message_id was already used for another message",
+            exc = dci.RejectedError("rjct.message_id.duplicate", "this message_id was already used for another message",
                                status=409)
             log.warning("dci message rejected", extra={"code": exc.reason_code, "client": client.name,
                                                        "message_id": message.message_id})
@@ -281,7 +281,7 @@ def txn_status():
         transaction_id, attribute_type, value, _reference = dci.parse_txn_status(body, client.name)
     except dci.HttpError as exc:
         return _http_error(exc, client)
-    except dci.Rejected as exc:
+    except dci.RejectedError as exc:
         return _rejected(exc, body, client, "txn-on-status")
     items, unknown = _items_for(client.name, attribute_type, value)
     beneficiaries = [_status_entry(item) for item in items]

@@ -10,11 +10,12 @@ import logging
 from datetime import timedelta
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from portal.clients import mosip as mosip_client, peer
 from portal.clients.errors import PeerError
-from portal.clients.opencrvs import TokenRejected, interop, webhook
+from portal.clients.opencrvs import TokenRejectedError, interop, webhook
 from portal.extensions import db, limiter
 from portal.packets.models import Packet, Subscription
 from portal.packets.pipeline import accept_crvs_event, accept_websub_event
@@ -63,7 +64,7 @@ def opencrvs_verify():
     mode, challenge, topic = (request.args.get(k) for k in ("mode", "challenge", "topic"))
     if mode != "subscribe" or not challenge or not topic:
         return _refuse(400, "expected mode=subscribe, challenge and topic", "opencrvs")
-    if Subscription.query.filter_by(peer="opencrvs", topic=topic).first() is None:
+    if _subscription(peer="opencrvs", topic=topic) is None:
         return _refuse(404, f"no subscription requested for topic {topic[:64]}", "opencrvs")
     return jsonify(challenge=challenge)
 
@@ -82,7 +83,7 @@ def opencrvs_event():
     if error:
         return error
     if packet_id is None:  # a concurrent twin won the unique key
-        packet_id = Packet.query.with_entities(Packet.id).filter_by(event_key=event.event_id).scalar()
+        packet_id = db.session.execute(select(Packet.id).where(Packet.event_key == event.event_id)).scalar()
     log.info("opencrvs event accepted", extra={"packet_id": packet_id, "topic": event.topic, "duplicate": not created})
     return jsonify(status="accepted" if created else "duplicate", packet=packet_id), 202
 
@@ -96,7 +97,7 @@ def opencrvs_registration():
         return _refuse(401, "missing bearer token", "opencrvs")
     try:
         claims = peer("opencrvs").verify_record_token(token)
-    except TokenRejected as exc:
+    except TokenRejectedError as exc:
         return _refuse(401, f"token refused: {exc}", "opencrvs")
     except PeerError:
         return _refuse(503, "OpenCRVS's public key cannot be fetched; retry later", "opencrvs")
@@ -117,7 +118,7 @@ def websub_verify():
     """The hub's intent verification: echo `hub.challenge` as text for a subscription we asked for; a denial
     (`hub.mode=denied&hub.reason=…`) is recorded and acknowledged."""
     mode, topic = request.args.get("hub.mode"), request.args.get("hub.topic")
-    row = Subscription.query.filter_by(peer="mosip", topic=topic).first() if topic else None
+    row = _subscription(peer="mosip", topic=topic) if topic else None
     if mode == "denied":
         if row is not None:
             row.reason = (request.args.get("hub.reason") or "")[:500]
@@ -171,3 +172,9 @@ def websub_event():
     return jsonify(publisher=payload.get("publisher"), topic=payload.get("topic"), publishedOn=now,
                    event={"id": event.event_id, "requestId": event.transaction_id, "timestamp": now,
                           "status": "RECEIVED", "url": ""})
+
+
+def _subscription(**columns):
+    """The first subscription row with these column values, or None."""
+    query = select(Subscription).filter_by(**columns).limit(1)
+    return db.session.execute(query).scalar()

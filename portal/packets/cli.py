@@ -3,6 +3,7 @@
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import select, update
 
 from portal.clients import peer
 from portal.clients.errors import PeerError
@@ -31,11 +32,13 @@ def subscribe_opencrvs(topics=OPENCRVS_TOPICS):
     portal must be up and reachable at PORTAL_PUBLIC_URL). Returns the topics newly subscribed."""
     callback = f"{current_app.config['PORTAL_PUBLIC_URL']}/api/opencrvs/events"
     for topic in topics:
-        if Subscription.query.filter_by(peer="opencrvs", topic=topic, callback=callback).first() is None:
+        if db.session.execute(select(Subscription).filter_by(peer="opencrvs", topic=topic, callback=callback)
+                              .limit(1)).scalar() is None:
             db.session.add(Subscription(peer="opencrvs", topic=topic, callback=callback))
     db.session.commit()  # our GET handler answers OpenCRVS's challenge only for these rows
     added = peer("opencrvs").ensure_subscribed(callback, topics)
-    Subscription.query.filter_by(peer="opencrvs", callback=callback).update({"status": "active"})
+    db.session.execute(update(Subscription).where(Subscription.peer == "opencrvs", Subscription.callback == callback)
+                       .values(status="active"))
     db.session.commit()
     return added
 
@@ -70,6 +73,6 @@ def subscribe_command(mosip, crvs, topics, corrections):
 @packets_cli.command("subscriptions")
 def subscriptions_command():
     """List the subscriptions the portal holds."""
-    for row in Subscription.query.order_by(Subscription.peer, Subscription.topic):
+    for row in db.session.execute(select(Subscription).order_by(Subscription.peer, Subscription.topic)).scalars():
         expires = f" until {row.expires_at:%Y-%m-%d %H:%M}" if row.expires_at else ""
         click.echo(f"{row.peer:9} {row.topic:40} {row.status}{expires}  {row.reason or ''}")

@@ -38,12 +38,12 @@ from sqlalchemy import or_, select
 from portal import jobs, messages
 from portal.clients import mosip as m, peer
 from portal.clients.errors import PeerError, PermanentPeerError, TransientPeerError
-from portal.clients.opencrvs import Outcome, OutcomeNotSent, interop, webhook
+from portal.clients.opencrvs import Outcome, OutcomeNotSentError, interop, webhook
 from portal.extensions import db
 from portal.messages import message
 from portal.packets import states
 from portal.packets.models import InboundEvent, Packet, Subscription
-from portal.packets.pipeline import (StaleState, enqueue_next, enqueue_step, is_update, note,
+from portal.packets.pipeline import (StaleStateError, enqueue_next, enqueue_step, is_update, note,
                                      poll_delay, registration_of, setting, transition)
 from portal.timeutil import utcnow
 
@@ -62,7 +62,7 @@ STEP_STATES = {
 NO_UIN_KNOWN = message("packet.no_uin_known").text  # the English text, as it goes back to OpenCRVS
 
 
-class UinUnknown(Exception):
+class UinUnknownError(Exception):
     """A correction whose identity the portal cannot name: the packet fails with `reason` (a Message)."""
 
     def __init__(self, reason, code="NO_UIN_KNOWN"):
@@ -70,7 +70,7 @@ class UinUnknown(Exception):
         self.reason, self.code = reason, code
 
 
-class WaitingForBirth(TransientPeerError):
+class WaitingForBirthError(TransientPeerError):
     """The record's birth packet is still on its way to a UIN: the correction retries later."""
 
 
@@ -102,7 +102,7 @@ def run_step(payload, step, body):
             transition(packet, states.RETRYING, step, message("packet.retried_from_jobs"), attempt)
         body(packet, attempt)
         db.session.commit()
-    except StaleState:
+    except StaleStateError:
         db.session.rollback()
         log.info("packet moved on meanwhile", extra={"packet_id": payload["packet_id"], "step": step})
     except Exception as exc:
@@ -126,7 +126,7 @@ def _record_failure(packet_id, step, exc, attempt, job):
                        message("packet.attempt_failed_will_retry", attempt=attempt, detail=detail), attempt,
                        attempts=attempt)
         db.session.commit()
-    except StaleState:
+    except StaleStateError:
         db.session.rollback()
     log.warning("packet step failed", extra={"packet_id": packet_id, "step": step, "attempt": attempt,
                                              "error": type(exc).__name__, "final": last})
@@ -134,7 +134,8 @@ def _record_failure(packet_id, step, exc, attempt, job):
 
 def _event(packet):
     """The OpenCRVS event the packet came from, parsed again from the stored delivery."""
-    inbound = InboundEvent.query.filter_by(channel="opencrvs", key=packet.event_key).one()
+    inbound = db.session.execute(
+        select(InboundEvent).filter_by(channel="opencrvs", key=packet.event_key)).scalar_one()
     if packet.source == "interop":
         claims = {"eventId": packet.opencrvs_event_id, "actionId": packet.action_id}
         return interop.parse_interop_registration(inbound.payload, claims)
@@ -202,21 +203,21 @@ def _update_uin(packet, event):
     The portal keeps no raw UIN (only what went back to OpenCRVS, the partner token by default), so it asks
     MOSIP's identity repository for the identity of that packet's RID, as the credential fallback does;
     with `PORTAL_MOSIP_RETURN_ID=uin` what went back is the UIN itself. Returns (uin, birth packet).
-    Raises UinUnknown (no such packet, or it ended without a UIN) or WaitingForBirth (it has none yet)."""
+    Raises UinUnknownError (no such packet, or it ended without a UIN) or WaitingForBirthError (it has none yet)."""
     record_id = event.record.record_id if event.record is not None else None
     birth = registration_of(packet, record_id)
     if birth is None:
-        raise UinUnknown(message("packet.no_uin_known"))
+        raise UinUnknownError(message("packet.no_uin_known"))
     if not birth.uin_token or not birth.rid:
         if birth.state in (states.REJECTED, states.FAILED):
-            raise UinUnknown(message("packet.birth_ended_without_uin", packet=birth.id, state=_state(birth.state)))
-        raise WaitingForBirth(message("packet.birth_waiting", packet=birth.id, state=_state(birth.state)),
+            raise UinUnknownError(message("packet.birth_ended_without_uin", packet=birth.id, state=_state(birth.state)))
+        raise WaitingForBirthError(message("packet.birth_waiting", packet=birth.id, state=_state(birth.state)),
                               peer="portal", code="UIN_PENDING")
     if setting("PORTAL_MOSIP_RETURN_ID") == "uin":
         return birth.uin_token, birth
     uin = peer("mosip").identity_uin(birth.rid)
     if uin is None:
-        raise UinUnknown(message("packet.birth_rid_unknown", rid=birth.rid), code="IDR-IDC-007")
+        raise UinUnknownError(message("packet.birth_rid_unknown", rid=birth.rid), code="IDR-IDC-007")
     return uin, birth
 
 
@@ -237,7 +238,7 @@ def create_packet(payload):
             event = _event(packet)
             try:
                 uin, birth = _update_uin(packet, event)
-            except UinUnknown as exc:
+            except UinUnknownError as exc:
                 transition(packet, states.FAILED, "mosip.create_packet", exc.reason, attempt, attempts=attempt,
                            error_code=exc.code, error_message=exc.reason)
                 log.warning("correction without a known UIN", extra={"packet_id": packet.id, "code": exc.code})
@@ -402,7 +403,7 @@ def _best(query):
 def match_packet(keys):
     """(packet, how) for the identifiers of `credential_keys`, or (None, None); `how` names the key that matched."""
     for rid in keys.get("rid") or ():
-        packet = Packet.query.filter_by(rid=rid).first()
+        packet = db.session.execute(select(Packet).filter_by(rid=rid).limit(1)).scalar()
         if packet is not None:
             return packet, "rid"
     numbers = keys.get("registration_number") or []
@@ -553,7 +554,7 @@ def credential_fallback(payload):
         if uin is None and is_update(packet):  # an update made no identity of its own: the birth's UIN
             try:
                 uin, _ = _update_uin(packet, _event(packet))
-            except UinUnknown as exc:
+            except UinUnknownError as exc:
                 raise PermanentPeerError(exc.reason, peer="mosip", code=exc.code) from None
         if uin is None:
             raise PermanentPeerError(message("packet.idrepo_has_no_uin"), peer="mosip", code="IDR-IDC-007")
@@ -633,7 +634,7 @@ def notify(payload):
         try:
             peer("opencrvs").send_outcome(outcome_for(packet))
             done = message("packet.error_sent" if packet.state == states.REJECTED else "packet.outcome_sent")
-        except OutcomeNotSent as exc:  # this OpenCRVS generation has no way to take it: say so, and stop
+        except OutcomeNotSentError as exc:  # this OpenCRVS generation has no way to take it: say so, and stop
             done = message("packet.outcome_not_sent", reason=str(exc))
         if packet.state == states.REJECTED:
             packet.error_notified = True
@@ -659,7 +660,8 @@ def subscribe_websub(renew=False):
     config = current_app.config
     topic, callback = websub_topic(config), websub_callback(config)
     lease = int(setting("PORTAL_MOSIP_WEBSUB_LEASE_SECONDS"))
-    row = Subscription.query.filter_by(peer="mosip", topic=topic, callback=callback).first()
+    row = db.session.execute(
+        select(Subscription).filter_by(peer="mosip", topic=topic, callback=callback).limit(1)).scalar()
     if row is None:
         row = Subscription(peer="mosip", topic=topic, callback=callback)
         db.session.add(row)

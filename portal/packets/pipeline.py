@@ -3,7 +3,7 @@ timeline row each), queue the next step, and the supervisor's retry / reject-wit
 
 Every function here adds to the current transaction; the caller commits. Transitions are compare-and-set
 on the packet's state, so two workers (or a status poll racing a WebSub delivery) never both move a packet:
-the loser gets `StaleState` and does nothing.
+the loser gets `StaleStateError` and does nothing.
 """
 
 import json
@@ -31,7 +31,7 @@ from portal.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 
-class StaleState(Exception):
+class StaleStateError(Exception):
     """The packet moved on while this step ran: another worker or delivery did the work."""
 
 
@@ -238,7 +238,7 @@ def transition(packet, target, step, detail=None, attempt=1, **values):
     """Move `packet` to `target` (checked against DESIGN.md's states) and add the timeline row.
 
     `detail` and `error_message` may be Messages (portal/messages.py): their English text is stored as
-    before, their key and parameters beside it. Compare-and-set on the current state: raises StaleState if
+    before, their key and parameters beside it. Compare-and-set on the current state: raises StaleStateError if
     the row moved meanwhile."""
     retry_from = states.check(packet.kind, packet.state, target, packet.retry_from)
     now = utcnow()
@@ -259,7 +259,7 @@ def transition(packet, target, step, detail=None, attempt=1, **values):
         update(Packet).where(Packet.id == packet.id, Packet.state == packet.state).values(**changes)
         .execution_options(synchronize_session=False)).rowcount
     if moved != 1:
-        raise StaleState(f"packet {packet.id} is no longer {packet.state}")
+        raise StaleStateError(f"packet {packet.id} is no longer {packet.state}")
     for name, value in changes.items():
         set_committed_value(packet, name, value)
     db.session.add(_timeline_row(packet, step, target, detail, attempt, created_at=now))
@@ -309,9 +309,9 @@ def poll_delay(polls):
 # --- supervisor actions (dashboard) ---------------------------------------------------------------------
 def retry_packet(packet, actor=None):
     """A failed packet runs its failed step again (`failed → retrying`), audited. Caller commits.
-    Raises states.InvalidTransition when the packet is not failed."""
+    Raises states.InvalidTransitionError when the packet is not failed."""
     if packet.state != states.FAILED:
-        raise states.InvalidTransition("only a failed packet can be retried")
+        raise states.InvalidTransitionError("only a failed packet can be retried")
     packet.retries += 1
     transition(packet, states.RETRYING, "supervisor.retry", message("packet.retried_by_supervisor"),
                attempt=packet.retries)

@@ -34,7 +34,7 @@ FORWARD = {
 }
 
 
-class InvalidTransition(ValueError):
+class InvalidTransitionError(ValueError):
     """A transition DESIGN.md does not allow."""
 
 
@@ -55,7 +55,7 @@ def allowed(kind, state, retry_from=None):
         return {RETRYING, REJECTED}
     resume = retry_from if state == RETRYING else state
     if resume not in FORWARD[kind] and resume not in path(kind):
-        raise InvalidTransition(f"{state!r} (from {retry_from!r}) is not a {kind} state")
+        raise InvalidTransitionError(f"{state!r} (from {retry_from!r}) is not a {kind} state")
     targets = set(FORWARD[kind].get(resume, set())) | {RETRYING, FAILED}
     if state == RETRYING:
         targets.add(resume)  # the step succeeded without moving the packet on (e.g. still PROCESSING)
@@ -65,11 +65,11 @@ def allowed(kind, state, retry_from=None):
 
 
 def check(kind, state, target, retry_from=None):
-    """Raise InvalidTransition unless `state → target` is allowed; returns the new `retry_from`."""
+    """Raise InvalidTransitionError unless `state → target` is allowed; returns the new `retry_from`."""
     if target not in STATES:
-        raise InvalidTransition(f"unknown state {target!r}")
+        raise InvalidTransitionError(f"unknown state {target!r}")
     if target not in allowed(kind, state, retry_from):
-        raise InvalidTransition(f"{kind} packet cannot go from {state!r} to {target!r}")
+        raise InvalidTransitionError(f"{kind} packet cannot go from {state!r} to {target!r}")
     if target in (RETRYING, FAILED):
         # remember where to resume: the state the step started from
         return retry_from if state in (RETRYING, FAILED) else state

@@ -61,7 +61,7 @@ UNSENDABLE = [
 def test_what_the_country_config_cannot_take_is_not_sent_and_says_why(peer, make_outcome, kind, code):
     outcome = make_outcome(emitted(peer, kind))
 
-    with pytest.raises(opencrvs.OutcomeNotSent) as caught:
+    with pytest.raises(opencrvs.OutcomeNotSentError) as caught:
         client_for(peer).send_outcome(outcome)
 
     assert caught.value.permanent and caught.value.code == code

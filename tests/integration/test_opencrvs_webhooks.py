@@ -47,7 +47,7 @@ def mini_portal(config):
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         try:
             claims = client.verify_record_token(token)
-        except opencrvs.TokenRejected as exc:
+        except opencrvs.TokenRejectedError as exc:
             app.extensions["refusals"].append(str(exc))
             return jsonify(error="Unauthorized"), 401
         event = parse_interop_registration(request.get_data(), claims)
@@ -181,7 +181,7 @@ def test_a_bad_interop_token_is_refused(peer, portal, forge):
         good = peer.app.extensions["opencrvs"].record_token("e", "a").split(".")
         token = "eyJhbGciOiJub25lIn0." + good[1] + "."
 
-    with pytest.raises(opencrvs.TokenRejected):
+    with pytest.raises(opencrvs.TokenRejectedError):
         client.verify_record_token(token)
 
 

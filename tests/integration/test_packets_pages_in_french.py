@@ -134,7 +134,7 @@ def correction_of_a_birth(app, monkeypatch, birth_state):
     with app.app_context():
         try:
             handlers.create_packet({"packet_id": packet_id})
-        except handlers.WaitingForBirth:
+        except handlers.WaitingForBirthError:
             pass  # the queue would retry it; the packet is already `retrying`
     return birth_id, packet_id
 

@@ -3,7 +3,7 @@
 import pytest
 
 from portal.packets import states
-from portal.packets.states import InvalidTransition, allowed, check, next_step
+from portal.packets.states import InvalidTransitionError, allowed, check, next_step
 
 BIRTH = ["received", "packet_created", "synced", "processing", "uin_issued", "notified"]
 DEATH = ["received", "deactivation_requested", "deactivated", "notified"]
@@ -47,7 +47,7 @@ def test_a_birth_may_skip_processing_when_the_credential_comes_first():
     ("birth", "processing", "nonsense"),
 ])
 def test_transitions_design_md_does_not_allow(kind, state, target):
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(InvalidTransitionError):
         check(kind, state, target)
 
 

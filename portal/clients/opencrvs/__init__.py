@@ -2,8 +2,8 @@
 format (specs/notes/crvs-mosip.md §6).
 
   client.py    OpenCrvsClient (system token, webhook subscriptions, the outcome back to OpenCRVS 1.x or 1.9, the
-               interop call's JWT), Outcome, OutcomeNotSent, Subscription, from_config
-  tokens.py    OpenCRVS's JWTs read and checked; TokenRejected
+               interop call's JWT), Outcome, OutcomeNotSentError, Subscription, from_config
+  tokens.py    OpenCRVS's JWTs read and checked; TokenRejectedError
   webhook.py   a webhook delivery: its X-Hub-Signature, its envelope read into a CrvsEvent; IntakeError, the topics
   interop.py   the OpenCRVS v1.9 interop call read into a CrvsEvent
   fhir.py      a FHIR bundle read into a Record (people, ids, status); BundleError
@@ -17,12 +17,12 @@ each other while they load.
 
 from portal.clients.errors import PermanentPeerError, TransientPeerError  # what the client's calls raise
 
-from .client import (DEFAULT_TOPICS, GENERATIONS, OPENCRVS_ISSUER, PEER, OpenCrvsClient, Outcome, OutcomeNotSent,
+from .client import (DEFAULT_TOPICS, GENERATIONS, OPENCRVS_ISSUER, PEER, OpenCrvsClient, Outcome, OutcomeNotSentError,
                      Subscription, from_config)
-from .tokens import TokenRejected
+from .tokens import TokenRejectedError
 
 __all__ = [
     "DEFAULT_TOPICS", "GENERATIONS", "OPENCRVS_ISSUER", "PEER",
-    "OpenCrvsClient", "Outcome", "OutcomeNotSent", "PermanentPeerError", "Subscription", "TokenRejected",
+    "OpenCrvsClient", "Outcome", "OutcomeNotSentError", "PermanentPeerError", "Subscription", "TokenRejectedError",
     "TransientPeerError", "from_config",
 ]

@@ -13,7 +13,7 @@ The calls, as OpenCRVS answers them (specs/notes/crvs-mosip.md §6):
   handler (opencrvs/opencrvs-mosip `src/api/mosip-openhim-mediator/handler.ts` `mosipMediatorHandler`, read at
   develop @da9f85bd) reads nothing but `BRN` (no DRN, no error field), writes the token on the Patient and the
   AID on the Task whose birth registration number is that BRN, and throws (HTTP 500) when there is none. So a
-  death or an error is never sent there (`OutcomeNotSent`: OpenCRVS 1.x has no way to take it; OpenCRVS's own
+  death or an error is never sent there (`OutcomeNotSentError`: OpenCRVS 1.x has no way to take it; OpenCRVS's own
   1.x integration sends neither back either), and a 500 is the handler refusing this BRN, not an outage.
 * OpenCRVS 1.9 (`generation="v1.9"`): the events API (tRPC over HTTP, superjson): `POST
   {gateway}/events/event.actions.register.accept?batch=1` `{"0": {"json": {transactionId, eventId,
@@ -40,7 +40,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from portal.clients.errors import PermanentPeerError, TransientPeerError, error_for_status
 from portal.clients.http import PeerHttp
 
-from .tokens import TokenRejected, b64decode, check_claims, signature_ok, split_jwt, unverified_claims
+from .tokens import TokenRejectedError, b64decode, check_claims, signature_ok, split_jwt, unverified_claims
 
 PEER = "opencrvs"
 GENERATIONS = ("v1", "v1.9")
@@ -81,7 +81,7 @@ class Outcome:
         return bool(self.error_code or self.error_message)
 
 
-class OutcomeNotSent(PermanentPeerError):
+class OutcomeNotSentError(PermanentPeerError):
     """This OpenCRVS has no way to take this outcome, so nothing was sent; the message says why (for the packet).
 
     Not a failure of the record: its pipeline is done, and there is nowhere in OpenCRVS to put the result."""
@@ -211,7 +211,7 @@ class OpenCrvsClient:
 
     def send_outcome(self, outcome: Outcome) -> None:
         """Send the UIN token / deactivation / error the way the configured generation expects; raises
-        `OutcomeNotSent`, without calling OpenCRVS, for what that generation has no way to take (1.x: deaths
+        `OutcomeNotSentError`, without calling OpenCRVS, for what that generation has no way to take (1.x: deaths
         and errors)."""
         if self.generation == "v1":
             self.notify_mediator(_mediator_body(outcome))
@@ -287,7 +287,7 @@ class OpenCrvsClient:
     # -- the v1.9 interop call's JWT ----------------------------------------------------------------------
 
     def verify_record_token(self, token: str) -> dict:
-        """Claims of a JWT OpenCRVS signed (RS256 with the auth service's key), else `TokenRejected`.
+        """Claims of a JWT OpenCRVS signed (RS256 with the auth service's key), else `TokenRejectedError`.
 
         The key comes from `public_key_url`: OpenCRVS serves the PEM at `{auth}/.well-known`; a JWKS
         (`{"keys": [...]}`) is accepted too. It is cached, and fetched again once when a token's key is
@@ -298,7 +298,7 @@ class OpenCrvsClient:
         if not signature_ok(self._public_keys(), signed, signature, kid):
             if time.time() - self._keys_fetched < 5 or not signature_ok(self._public_keys(refresh=True), signed,
                                                                         signature, kid):
-                raise TokenRejected("signature does not verify with OpenCRVS's key")
+                raise TokenRejectedError("signature does not verify with OpenCRVS's key")
         check_claims(claims, self.issuer)
         return claims
 
@@ -338,17 +338,17 @@ def from_config(config: Mapping) -> OpenCrvsClient:
 
 def _mediator_body(outcome: Outcome) -> dict:
     """The country config's `IMosipPayload` `{BRN, MOSIP_PSUT_TOKEN_ID, MOSIP_AID?}` for a birth, or
-    `OutcomeNotSent` for what `mosipMediatorHandler` cannot take (see the module docstring)."""
+    `OutcomeNotSentError` for what `mosipMediatorHandler` cannot take (see the module docstring)."""
     if outcome.kind != "birth":
-        raise OutcomeNotSent(
+        raise OutcomeNotSentError(
             "OpenCRVS 1.x cannot take a death's outcome: its country config's mosipMediatorHandler reads only a "
             "birth's BRN (a death's number makes it throw); nothing was sent", peer=PEER, code="OPENCRVS_V1_NO_DEATHS")
     if outcome.failed:
-        raise OutcomeNotSent(
+        raise OutcomeNotSentError(
             "OpenCRVS 1.x cannot take MOSIP's error: its country config's mosipMediatorHandler has no error field; "
             "nothing was sent", peer=PEER, code="OPENCRVS_V1_NO_ERRORS")
     if not (outcome.registration_number and outcome.uin_token):
-        raise OutcomeNotSent(
+        raise OutcomeNotSentError(
             "OpenCRVS 1.x needs the birth registration number and the UIN token: its country config's "
             "mosipMediatorHandler has nothing to write without them; nothing was sent", peer=PEER,
             code="OPENCRVS_V1_NOTHING_TO_SEND")

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 LEEWAY = 30  # seconds of clock difference allowed on `exp` and `nbf`
 
 
-class TokenRejected(Exception):
+class TokenRejectedError(Exception):
     """An OpenCRVS JWT that is not valid (bad signature, expired, wrong issuer, not RS256)."""
 
 
@@ -34,16 +34,16 @@ def unverified_claims(token: str) -> dict:
 
 
 def split_jwt(token: str) -> tuple[dict, dict, bytes, bytes]:
-    """(header, claims, signed bytes, signature) of an RS256 JWT, else `TokenRejected`; nothing checked yet."""
+    """(header, claims, signed bytes, signature) of an RS256 JWT, else `TokenRejectedError`; nothing checked yet."""
     try:
         header_b64, claims_b64, signature_b64 = token.split(".")
         header = json.loads(b64decode(header_b64))
         claims = json.loads(b64decode(claims_b64))
         signature = b64decode(signature_b64)
     except (ValueError, AttributeError):
-        raise TokenRejected("not a JWT") from None
+        raise TokenRejectedError("not a JWT") from None
     if not isinstance(header, dict) or header.get("alg") != "RS256" or not isinstance(claims, dict):
-        raise TokenRejected("not an RS256 JWT")
+        raise TokenRejectedError("not an RS256 JWT")
     return header, claims, f"{header_b64}.{claims_b64}".encode("ascii"), signature
 
 
@@ -61,11 +61,11 @@ def signature_ok(keys: list, signed: bytes, signature: bytes, kid) -> bool:
 
 
 def check_claims(claims: dict, issuer: str | None) -> None:
-    """`TokenRejected` unless the token is within its validity (with `LEEWAY`) and, when given, from `issuer`."""
+    """`TokenRejectedError` unless the token is within its validity (with `LEEWAY`) and, when given, from `issuer`."""
     now = time.time()
     if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] + LEEWAY < now:
-        raise TokenRejected("expired or without expiry")
+        raise TokenRejectedError("expired or without expiry")
     if isinstance(claims.get("nbf"), (int, float)) and claims["nbf"] - LEEWAY > now:
-        raise TokenRejected("not valid yet")
+        raise TokenRejectedError("not valid yet")
     if issuer and claims.get("iss") != issuer:
-        raise TokenRejected("unexpected issuer")
+        raise TokenRejectedError("unexpected issuer")

@@ -3,7 +3,7 @@ pushes to the enrollment API; the only place that knows openSPP's and DCI's wire
 
   client.py       DciClient (token, sync search, paging), RegistryClient (registry REST), from_config; Caches
   dci.py          DCI envelopes both ways: the search request and its answer; the enrollment API's headers,
-                  callback answers and transaction status query (HttpError, Rejected)
+                  callback answers and transaction status query (HttpError, RejectedError)
   enrollment.py   the body of a pushed enrollment: its beneficiaries, or openSPP's plain individual
   individuals.py  Individual (whatever API it came from), the readers of registry and DCI records, sorting, paging
   errors.py       what staff read when openSPP refuses or answers in an unknown shape (StaffText, dci_error); PEER

@@ -52,7 +52,7 @@ class HttpError(Exception):
         return {"errors": self.errors}
 
 
-class Rejected(Exception):
+class RejectedError(Exception):
     """Answer with a callback envelope whose header is "rjct"."""
 
     def __init__(self, reason_code, message, status=400):
@@ -162,18 +162,18 @@ def check_header(body, sender_name, actions):
         raise HttpError(400, "err.request.bad", "message is required and must be an object")
     version = header.get("version", VERSION)
     if version != VERSION:
-        raise Rejected("rjct.version.invalid", f"header.version must be {VERSION}")
+        raise RejectedError("rjct.version.invalid", f"header.version must be {VERSION}")
     stamp = header.get("message_ts")
     if not isinstance(stamp, str) or not DATE_TIME.match(stamp) or not _valid_datetime(stamp):
-        raise Rejected("rjct.message_ts.invalid", "header.message_ts must be an ISO 8601 date-time with a timezone")
+        raise RejectedError("rjct.message_ts.invalid", "header.message_ts must be an ISO 8601 date-time with a timezone")
     action = header.get("action")
     if not isinstance(action, str) or not action:
-        raise Rejected("rjct.action.invalid", "header.action is required")
+        raise RejectedError("rjct.action.invalid", "header.action is required")
     if action not in actions:
         if action in KNOWN_ACTIONS:
-            raise Rejected("rjct.action.not_supported",
+            raise RejectedError("rjct.action.not_supported",
                            f"action {action!r} is not supported here (use {' or '.join(actions)})")
-        raise Rejected("rjct.action.invalid", f"action {action!r} is not a DCI action")
+        raise RejectedError("rjct.action.invalid", f"action {action!r} is not a DCI action")
     return message_id, sender_id
 
 
@@ -290,7 +290,7 @@ def enrollment_answer(header, transaction_id, correlation_id, responses, our_id)
 
 
 def parse_txn_status(body, sender_name):
-    """(message_id, transaction_id, attribute_type, attribute_value, reference_id) or HttpError / Rejected."""
+    """(message_id, transaction_id, attribute_type, attribute_value, reference_id) or HttpError / RejectedError."""
     check_header(body, sender_name, TXN_STATUS_ACTIONS)
     message = body["message"]
     check_transaction_id(message)
@@ -303,7 +303,7 @@ def parse_txn_status(body, sender_name):
     if request["txn_type"] not in ("search", "subscibe", "receipt"):
         raise HttpError(400, "err.request.bad", "message.txnstatus_request.txn_type must be search, subscibe or receipt")
     if request["txn_type"] != "receipt":
-        raise Rejected("rjct.action.not_supported", "only receipt (enrollment) transactions are kept here")
+        raise RejectedError("rjct.action.not_supported", "only receipt (enrollment) transactions are kept here")
     attribute_type, value = request["attribute_type"], request.get("attribute_value")
     if attribute_type == "reference_id_list":
         if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):

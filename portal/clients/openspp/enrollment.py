@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from .dci import (ENROLL_ACTIONS, HttpError, Rejected, check_header, check_transaction_id, total_count,
+from .dci import (ENROLL_ACTIONS, HttpError, RejectedError, check_header, check_transaction_id, total_count,
                   valid_date)
 from .individuals import Individual, individual_from_dci, individual_from_registry
 
@@ -47,7 +47,7 @@ class Message:
 
 
 def parse_enrollment(body, sender_name, max_records):
-    """The envelope's beneficiaries, each parsed or with its problem; raises HttpError or Rejected."""
+    """The envelope's beneficiaries, each parsed or with its problem; raises HttpError or RejectedError."""
     message_id, sender_id = check_header(body, sender_name, ENROLL_ACTIONS)
     header, message = body["header"], body["message"]
     check_transaction_id(message)
@@ -61,18 +61,18 @@ def parse_enrollment(body, sender_name, max_records):
         raise HttpError(400, "err.request.bad", f"{path} must be an object")
     receipt_type = container.get("receipt_type", "enrollment")
     if receipt_type != "enrollment":
-        raise Rejected("rjct.action.not_supported", f"{path}.receipt_type {receipt_type!r} is not supported "
+        raise RejectedError("rjct.action.not_supported", f"{path}.receipt_type {receipt_type!r} is not supported "
                                                     "(only enrollment)")
     beneficiaries = container.get("beneficiaries")
     if not isinstance(beneficiaries, list) or not beneficiaries:
         raise HttpError(400, "err.request.bad", f"{path}.beneficiaries must be a non-empty array")
     count = total_count(header)
     if count is None:
-        raise Rejected("rjct.total_count.invalid", "header.total_count must be a whole number")
+        raise RejectedError("rjct.total_count.invalid", "header.total_count must be a whole number")
     if count > max_records or len(beneficiaries) > max_records:
-        raise Rejected("rjct.total_count.limit_exceeded", f"at most {max_records} beneficiaries per message")
+        raise RejectedError("rjct.total_count.limit_exceeded", f"at most {max_records} beneficiaries per message")
     if count != len(beneficiaries):
-        raise Rejected("rjct.total_count.invalid",
+        raise RejectedError("rjct.total_count.invalid",
                        f"header.total_count is {count} but the message has {len(beneficiaries)} beneficiaries")
     parsed, seen = [], set()
     for index, entry in enumerate(beneficiaries):

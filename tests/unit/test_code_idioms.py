@@ -1,0 +1,51 @@
+"""One idiom per concern across portal/ (issue "One place per peer"): logging with `extra=` fields only (the JSON
+log formatter prints them as fields; a printf-style message hides them in text), `select()` rather than the legacy
+`Model.query`, and exception classes named `…Error`."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PORTAL = Path(__file__).resolve().parents[2] / "portal"
+MODULES = sorted(p for p in PORTAL.rglob("*.py") if "migrations" not in p.relative_to(PORTAL).parts)
+LOG_METHODS = {"debug", "info", "warning", "error", "exception", "critical", "log"}
+
+
+def tree(path):
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+def where(path, node):
+    return f"{path.relative_to(PORTAL.parent)}:{node.lineno}"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PORTAL.parent)))
+def test_logging_passes_values_as_extra_fields(path):
+    printf = []
+    for node in ast.walk(tree(path)):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in LOG_METHODS
+                and isinstance(node.func.value, ast.Name) and node.func.value.id in {"log", "logger", "logging"}):
+            positional = node.args[1:] if node.func.attr != "log" else node.args[2:]
+            if positional or any(isinstance(a, ast.JoinedStr) for a in node.args):
+                printf.append(where(path, node))
+    assert not printf, f"printf-style or f-string log calls (use extra=): {printf}"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PORTAL.parent)))
+def test_queries_use_select_not_model_query(path):
+    legacy = [where(path, node) for node in ast.walk(tree(path))
+              if isinstance(node, ast.Attribute) and node.attr == "query" and isinstance(node.value, ast.Name)
+              and node.value.id[:1].isupper()]
+    assert not legacy, f"Model.query (use db.session.execute(select(...))): {legacy}"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PORTAL.parent)))
+def test_exception_classes_end_in_error(path):
+    def is_exception(node):
+        names = {getattr(base, "id", getattr(base, "attr", "")) for base in node.bases}
+        return any(name.endswith(("Error", "Exception")) for name in names)
+
+    badly_named = [f"{where(path, node)} {node.name}" for node in ast.walk(tree(path))
+                   if isinstance(node, ast.ClassDef) and is_exception(node) and not node.name.endswith("Error")]
+    assert not badly_named, f"exception classes not named …Error: {badly_named}"
