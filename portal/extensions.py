@@ -9,6 +9,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
+from sqlalchemy.exc import IntegrityError
 
 # Stable constraint names, so Alembic migrations read the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -30,3 +31,18 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enable
 def login_account_key():
     """Rate-limit key for login attempts per account (the username, case-folded)."""
     return "account:" + (request.form.get("username") or "").strip().casefold()[:150]
+
+
+def commit_or_retry_once(work):
+    """`work()`, then commit. When a concurrent twin made the commit break a unique constraint (IntegrityError),
+    roll back and run `work()` once more: it then sees the twin's rows and does what is left (or nothing). A second
+    conflict is raised."""
+    try:
+        result = work()
+        db.session.commit()
+        return result
+    except IntegrityError:
+        db.session.rollback()
+    result = work()
+    db.session.commit()
+    return result

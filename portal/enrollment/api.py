@@ -13,13 +13,13 @@ import time
 
 from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 
 from portal.clients.openspp import dci
 from portal.clients.openspp import enrollment as dci_enrollment
 from portal.enrollment import apiclients, batches
 from portal.enrollment.models import DciMessage, EnrollmentBatch, EnrollmentItem
-from portal.extensions import db, limiter
+from portal.extensions import commit_or_retry_once, db, limiter
 from portal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -169,26 +169,22 @@ def enrollment():
 def receive(client, message, body):
     """Store the message, create its batch, answer; the same message twice gets the first answer."""
     body_hash = _body_hash(body)
-    for attempt in (1, 2):
+
+    def store_once():
         stored = db.session.scalar(select(DciMessage).where(DciMessage.sender_id == message.sender_id,
                                                             DciMessage.message_id == message.message_id))
-        if stored is not None:
-            if stored.body_hash == body_hash or message.kind == "individual":
-                return _replay(stored, message)
-            exc = dci.RejectedError("rjct.message_id.duplicate", "this message_id was already used for another message",
-                               status=409)
-            log.warning("dci message rejected", extra={"code": exc.reason_code, "client": client.name,
-                                                       "message_id": message.message_id})
-            return dci.rejection(body, exc, our_id(), "on-" + str(message.header.get("action") or "notify")), 409
-        try:
-            answer, status = _accept(client, message, body, body_hash)
-            db.session.commit()
-            return answer, status
-        except IntegrityError:
-            db.session.rollback()  # the same message arrived twice at once: the other one won
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+        if stored is None:
+            return _accept(client, message, body, body_hash)
+        if stored.body_hash == body_hash or message.kind == "individual":
+            return _replay(stored, message)
+        exc = dci.RejectedError("rjct.message_id.duplicate", "this message_id was already used for another message",
+                                status=409)
+        log.warning("dci message rejected", extra={"code": exc.reason_code, "client": client.name,
+                                                   "message_id": message.message_id})
+        return dci.rejection(body, exc, our_id(), "on-" + str(message.header.get("action") or "notify")), 409
+
+    # the same message arriving twice at once: the second sees the first's row and replays its answer
+    return commit_or_retry_once(store_once)
 
 
 def _known_items(sender_id, references):

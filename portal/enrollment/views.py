@@ -5,7 +5,6 @@ import logging
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy.exc import IntegrityError
 
 from portal.auth.decorators import role_required
 from portal.clients import peer
@@ -13,7 +12,7 @@ from portal.clients.errors import PeerError, TransientPeerError
 from portal.enrollment import batches, bp
 from portal.enrollment.forms import PAGE_SIZES, EnrollForm, SearchForm, SupplyForm
 from portal.enrollment.models import EnrollmentBatch, EnrollmentItem, Selection
-from portal.extensions import db
+from portal.extensions import commit_or_retry_once, db
 from portal.htmx import htmx_redirect, is_htmx
 
 log = logging.getLogger(__name__)
@@ -205,20 +204,17 @@ def start_batch():
     if not entries:
         flash(_("Select at least one person first."), "warn")
         return htmx_redirect(url_for("enrollment.index"))
-    for attempt in (1, 2):
-        try:
-            batch = batches.create_batch(
-                source="ui", created_by=g.user.username, entries=entries,
-                product=form.lookup["product"][form.product.data], officer=form.lookup["officer"][form.officer.data],
-                enroll_date=form.enroll_date.data, location_id=current_app.config.get("PORTAL_ENROLLMENT_LOCATION_ID"),
-            )
-            batches.clear_selection(g.user.id)
-            db.session.commit()
-            break
-        except IntegrityError:
-            db.session.rollback()  # another batch claimed some of these people at the same moment
-            if attempt == 2:
-                raise
+
+    def start_batch():
+        batch = batches.create_batch(
+            source="ui", created_by=g.user.username, entries=entries,
+            product=form.lookup["product"][form.product.data], officer=form.lookup["officer"][form.officer.data],
+            enroll_date=form.enroll_date.data, location_id=current_app.config.get("PORTAL_ENROLLMENT_LOCATION_ID"),
+        )
+        batches.clear_selection(g.user.id)
+        return batch
+
+    batch = commit_or_retry_once(start_batch)  # another batch may claim some of these people at the same moment
     flash(_("Enrollment batch #%(id)d started.", id=batch.id), "ok")
     return htmx_redirect(url_for("enrollment.batch", batch_id=batch.id))
 
