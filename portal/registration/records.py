@@ -8,6 +8,8 @@ from sqlalchemy import select
 
 from portal import audit, jobs
 from portal.audit import AuditEvent
+from portal.clients import peer
+from portal.clients.errors import PeerError
 from portal.extensions import db
 from portal.registration.models import Correction, Registration
 from portal.timeutil import utcnow
@@ -134,3 +136,17 @@ def audit_trail(registration: Registration):
     query = (select(AuditEvent).where(AuditEvent.subject_type == "registration",
                                       AuditEvent.subject_id == str(registration.id)).order_by(AuditEvent.id))
     return db.session.execute(query).scalars().all()
+
+
+def insurance_number_rule():
+    """openIMIS's rule for insurance numbers (length, check digit), as its client knows it."""
+    return peer("openimis").number_rule
+
+
+def insurance_number_taken(number):
+    """True when openIMIS already has an insuree with this number; False when it has none or cannot tell now
+    (the registration's job checks again when it creates the insuree)."""
+    try:
+        return peer("openimis").find_insuree(number) is not None
+    except PeerError:
+        return False

@@ -56,6 +56,11 @@ def message_for(error):
     return esignet.officer_message(error)
 
 
+def public_jwks():
+    """The portal's public JWK set (signing key, and encryption key if any), as eSignet fetches it."""
+    return peer("esignet").public_jwks()
+
+
 def redirect_uri():
     return current_app.config["PORTAL_PUBLIC_URL"].rstrip("/") + url_for("registration.callback")
 

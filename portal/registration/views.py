@@ -9,8 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal import audit
 from portal.auth.decorators import public, role_required
-from portal.clients import esignet, peer
-from portal.clients.errors import PeerError
+from portal.clients import esignet
 from portal.extensions import db
 from portal.htmx import htmx_redirect, is_htmx
 from portal.registration import api_bp, bp, codes, records, verification
@@ -125,38 +124,36 @@ def _submit(registration):
     records.save_values(registration, form.values())
     if action == "verify":
         return _start_verification(registration, form.acr.data, form, lists)
+    if action == "confirm":
+        return _confirm(registration, form, lists)
     if action == "manual":
         records.continue_manually(registration)
-        db.session.commit()
         flash(_("Continuing without eSignet: this registration will say “not verified”."), "warn")
     elif action == "remove_photo":
         records.discard_photo(registration)
-        db.session.commit()
-    elif action == "confirm":
-        client = peer("openimis")
-        if not form.confirm_errors(client.number_rule, _number_mode()) or not _number_free(form, client):
-            db.session.commit()  # what was typed is kept
-            return _render_form(form, lists, registration, status=400)
-        records.confirm(registration)
-        db.session.commit()
-        return htmx_redirect(url_for("registration.detail", registration_id=registration.id))
     else:
-        db.session.commit()
         flash(_("Draft saved."), "ok")
+    db.session.commit()
     return htmx_redirect(url_for("registration.edit", registration_id=registration.id))
 
 
-def _number_free(form, client):
+def _confirm(registration, form, lists):
+    if not form.confirm_errors(records.insurance_number_rule(), _number_mode()) or not _number_free(form):
+        db.session.commit()  # what was typed is kept
+        return _render_form(form, lists, registration, status=400)
+    records.confirm(registration)
+    db.session.commit()
+    return htmx_redirect(url_for("registration.detail", registration_id=registration.id))
+
+
+def _number_free(form):
     """In "enter" mode, a number openIMIS already has is refused now when openIMIS can tell (else the job will)."""
     if _number_mode() != "enter" or not form.chf_id.data:
         return True
-    try:
-        taken = client.find_insuree(form.chf_id.data.strip()) is not None
-    except PeerError:
-        return True
-    if taken:
+    if records.insurance_number_taken(form.chf_id.data.strip()):
         form.chf_id.errors = list(form.chf_id.errors) + [_("This insurance number is already used in openIMIS.")]
-    return not taken
+        return False
+    return True
 
 
 def _start_verification(registration, acr, form=None, lists=None):
@@ -251,7 +248,7 @@ def callback():
 def jwks():
     """The portal's public JWK(s): eSignet verifies our private_key_jwt assertions with them."""
     try:
-        keys = peer("esignet").public_jwks()
+        keys = verification.public_jwks()
     except esignet.EsignetError:
         return jsonify(error="eSignet is not configured on this portal"), 503
     response = jsonify(keys)
