@@ -100,10 +100,10 @@ def generate(count, days, now, seed=20240601):
             row["opencrvs_event_id"], row["action_id"] = str(uuid.UUID(int=rng.getrandbits(128))), str(uuid.UUID(int=i))
         events = []
 
-        def add(step, state, at, detail, attempt=1):
+        def add(step, state, at, detail, attempt=1, events=events, packet_id=i):  # this packet's list and id
             nonlocal event_id
             event_id += 1
-            events.append((event_id, i, at, step, state, detail, attempt))
+            events.append((event_id, packet_id, at, step, state, detail, attempt))
 
         # where this packet ended: most went all the way; a few failed, were rejected, stuck or retrying
         r = rng.random()
@@ -123,7 +123,8 @@ def generate(count, days, now, seed=20240601):
                 "intake": f"{row['topic']} received from OpenCRVS ({row['source']})",
                 "mosip.create_packet": f"packet {row['process']}/OPENCRVS created",
                 "mosip.trigger": "workflow instance started",
-                "mosip.status": "MOSIP status PROCESSING" if kind == "birth" else "MOSIP status PROCESSED: UIN deactivated",
+                "mosip.status": ("MOSIP status PROCESSING" if kind == "birth"
+                                 else "MOSIP status PROCESSED: UIN deactivated"),
                 "mosip.credential": "UIN issued (credential); returning token",
                 "mosip.deactivate": "death packet sent for deactivation",
                 "opencrvs.notify": "OpenCRVS has the outcome",
@@ -175,7 +176,8 @@ def generate(count, days, now, seed=20240601):
                 add("supervisor.reject", "rejected", changed, reason)
             if changed + timedelta(seconds=3) < now:
                 row["error_notified"] = True
-                add("opencrvs.notify", "rejected", changed + timedelta(seconds=3), "the error was sent back to OpenCRVS")
+                add("opencrvs.notify", "rejected", changed + timedelta(seconds=3),
+                    "the error was sent back to OpenCRVS")
             state = "rejected"
         elif outcome == "stuck":  # MOSIP lost it: polled for hours without an answer
             polls = rng.randrange(20, 200)
@@ -183,7 +185,8 @@ def generate(count, days, now, seed=20240601):
             add("mosip.status", state, changed + timedelta(minutes=30), f"MOSIP status PROCESSING ({polls} polls)")
         elif outcome == "retrying":
             failing_step = steps[reached + 1][0]
-            add(failing_step, "retrying", changed + timedelta(seconds=5), "attempt 1 failed, will retry: MOSIP answered 503")
+            add(failing_step, "retrying", changed + timedelta(seconds=5),
+                "attempt 1 failed, will retry: MOSIP answered 503")
             row.update(step=failing_step, retry_from=state, attempts=2,
                        error_code="TransientPeerError", error_message="MOSIP answered 503 Service Unavailable")
             state = "retrying"

@@ -251,7 +251,7 @@ def main():
             process.wait(timeout=10)
     print()
     print("workers  items/s  openIMIS/s  ratio  batch created  | page latency p50/p95/max ms while running")
-    for workers, counts, seconds, through, direct, create_ms, sampler in rows:
+    for workers, _counts, _seconds, through, direct, create_ms, sampler in rows:
         pages = "  ".join(
             f"{name} {percentile(t, 50):.0f}/{percentile(t, 95):.0f}/{max(t) if t else float('nan'):.0f}"
             for name, t in sampler.times.items())

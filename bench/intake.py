@@ -176,7 +176,7 @@ def intake(args):
     with database("portal_bench_intake") as url:
         dsn = psycopg_dsn(url)
         sql, all_params = portal_rows(url, bodies)
-        params_of = {id(body): p for (body, _), p in zip(bodies, all_params)}
+        params_of = {id(body): p for (body, _), p in zip(bodies, all_params, strict=True)}
         bare_port, portal_port = free_port(), free_port()
         bare_env = {**os.environ, "BARE_DSN": dsn}
         portal_env = {**os.environ, "PORTAL_DEMO": "1", "DATABASE_URL": url, "PORTAL_OPENCRVS_WEBHOOK_SECRET": SECRET,
@@ -189,7 +189,8 @@ def intake(args):
             wait_up(f"http://127.0.0.1:{portal_port}/healthz")
             targets = {
                 "pg_row": (pg_row_inserter(dsn), lambda chunk: chunk),
-                "pg_portal_rows": (pg_portal_rows_inserter(dsn, sql), lambda chunk: [params_of[id(b)] for b, _ in chunk]),
+                "pg_portal_rows": (pg_portal_rows_inserter(dsn, sql),
+                                   lambda chunk: [params_of[id(b)] for b, _ in chunk]),
                 "bare": (poster(bare_url), lambda chunk: chunk),
                 "portal": (poster(portal_url), lambda chunk: chunk),
             }
@@ -206,8 +207,9 @@ def intake(args):
                         rates[name].append(rate(pool, work, items(chunk)))
                         if name in ("pg_portal_rows", "portal"):  # one packet and one job per event, really
                             with psycopg.connect(dsn) as conn:
-                                stored.append(conn.execute("SELECT (SELECT count(*) FROM packets),"
-                                                           " (SELECT count(*) FROM jobs)").fetchone() == (len(chunk),) * 2)
+                                counts = conn.execute("SELECT (SELECT count(*) FROM packets),"
+                                                      " (SELECT count(*) FROM jobs)").fetchone()
+                                stored.append(counts == (len(chunk),) * 2)
             truncate(dsn)
     report(args, rates, all(stored), [len(c) for c in chunks])
 
@@ -220,16 +222,17 @@ def report(args, rates, stored, sizes):
         spread = f"({min(values):.0f}–{max(values):.0f})" if len(values) > 1 else ""
         print(f"  {label:44} {med[name]:7.0f} /s  {spread:13} {note}")
 
-    print(f"{args.events} signed BIRTH_REGISTERED webhooks ({args.rounds} rounds of ~{sizes[0]}), {args.clients} concurrent "
-          f"clients, gunicorn {args.gunicorn_workers} workers x {args.threads} threads (gthread), PostgreSQL, "
-          f"median of rounds (min–max)")
+    print(f"{args.events} signed BIRTH_REGISTERED webhooks ({args.rounds} rounds of ~{sizes[0]}), "
+          f"{args.clients} concurrent clients, gunicorn {args.gunicorn_workers} workers x {args.threads} threads "
+          f"(gthread), PostgreSQL, median of rounds (min–max)")
     line("PostgreSQL: inbound-event row (ceiling)", "pg_row", "one transaction per event")
     line("PostgreSQL: the portal's rows (ceiling)", "pg_portal_rows", "packet + inbound + timeline + job")
     line("bare Flask + psycopg, one INSERT (ceiling)", "bare")
     # the rounds pair the targets in time: the share is the median of each round's portal/bare ratio
-    share = statistics.median(p / b for p, b in zip(rates["portal"], rates["bare"]))
+    share = statistics.median(p / b for p, b in zip(rates["portal"], rates["bare"], strict=True))
     line("portal POST /api/opencrvs/events", "portal",
-         f"{share:.0%} of the bare endpoint (target >= {TARGET_SHARE:.0%}: {'met' if share >= TARGET_SHARE else 'NOT MET'})")
+         f"{share:.0%} of the bare endpoint "
+         f"(target >= {TARGET_SHARE:.0%}: {'met' if share >= TARGET_SHARE else 'NOT MET'})")
     print(f"  one packet and one job stored per webhook, every round: {'yes' if stored else 'NO'}")
 
 

@@ -1,7 +1,8 @@
 """Job claims on PostgreSQL with and without the partial index on runnable jobs.
 
 Fills a queue the way months of use do (many done jobs, a few queued), then times `jobs.claim()` with the
-partial index `ix_jobs_runnable`, then with only the (status, kind) index, then with neither. Prints median and p95 per claim and the ratio.
+partial index `ix_jobs_runnable`, then with only the (status, kind) index, then with neither. Prints median and
+p95 per claim and the ratio.
 Run: `.venv/bin/python bench/jobs.py [--done 200000] [--claims 300]` (needs PostgreSQL on 127.0.0.1:5432).
 """
 

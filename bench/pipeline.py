@@ -50,7 +50,8 @@ def portal_config(url, public, mosip, crvs):
             "PORTAL_MOSIP_PARTNER_ID": "opencrvs-partner", "PORTAL_MOSIP_WEBSUB_SECRET": "bench-websub",
             "PORTAL_MOSIP_PARTNER_KEY": str(ROOT / "portal_sandbox" / "mosip" / "demo-partner-key.pem"),
             "PORTAL_OPENCRVS_URL": crvs, "PORTAL_OPENCRVS_WEBHOOK_SECRET": "demo-opencrvs-webhook-secret",
-            "PORTAL_OPENCRVS_CLIENT_ID": "interop-portal", "PORTAL_OPENCRVS_CLIENT_SECRET": "demo-opencrvs-client-secret",
+            "PORTAL_OPENCRVS_CLIENT_ID": "interop-portal",
+            "PORTAL_OPENCRVS_CLIENT_SECRET": "demo-opencrvs-client-secret",
             "PORTAL_PACKETS_POLL_BASE": 0.05, "PORTAL_PACKETS_POLL_CAP": 1, "PORTAL_JOB_BACKOFF_BASE": 0}
 
 

@@ -101,8 +101,9 @@ def main():
                                         "interop-portal", CALLBACK)
     database = os.environ.get("DATABASE_URL") or f"sqlite:///{workdir / 'portal.sqlite3'}"
     openimis_config = {"MUTATION_DELAY": args.mutation_delay, "ASYNC_MUTATIONS": args.mutation_delay > 0}
-    with live_peer(portal_sandbox.esignet.create_app, {"CLIENTS": [client_record], "IDENTITIES": identities(args.runs)}) \
-            as esignet_peer, live_peer(portal_sandbox.openimis.create_app, openimis_config) as openimis_peer:
+    esignet_config = {"CLIENTS": [client_record], "IDENTITIES": identities(args.runs)}
+    with live_peer(portal_sandbox.esignet.create_app, esignet_config) as esignet_peer, \
+            live_peer(portal_sandbox.openimis.create_app, openimis_config) as openimis_peer:
         app = create_app({"PORTAL_DEMO": True, "SECRET_KEY": "bench-" + "x" * 40, "SQLALCHEMY_DATABASE_URI": database,
                           "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "PORTAL_JOB_BACKOFF_BASE": 0,
                           "PORTAL_ESIGNET_ISSUER": esignet_peer.url, "PORTAL_ESIGNET_PRIVATE_KEY": str(key_file),

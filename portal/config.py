@@ -134,7 +134,8 @@ def load_config(env=None):
         "PORTAL_ESIGNET_TIMEOUT": env_int(env, "PORTAL_ESIGNET_TIMEOUT", 10, minimum=1),
         # Registration: how eSignet's one-string `name` splits, which openIMIS identification type the national
         # id is stored as, the largest photo kept, how long an eSignet round trip may take.
-        "PORTAL_REGISTRATION_NAME_ORDER": env_choice(env, "PORTAL_REGISTRATION_NAME_ORDER", ("given_first", "family_first")),
+        "PORTAL_REGISTRATION_NAME_ORDER": env_choice(env, "PORTAL_REGISTRATION_NAME_ORDER",
+                                                     ("given_first", "family_first")),
         "PORTAL_REGISTRATION_ID_TYPE": env.get("PORTAL_REGISTRATION_ID_TYPE") or "N",
         "PORTAL_REGISTRATION_MAX_PHOTO_KB": env_int(env, "PORTAL_REGISTRATION_MAX_PHOTO_KB", 512, minimum=1),
         "PORTAL_REGISTRATION_LOGIN_MINUTES": env_int(env, "PORTAL_REGISTRATION_LOGIN_MINUTES", 15, minimum=1),
@@ -148,7 +149,8 @@ def load_config(env=None):
         "PORTAL_OPENIMIS_INSUREE_NUMBER_LENGTH": env_int(env, "PORTAL_OPENIMIS_INSUREE_NUMBER_LENGTH", 10),
         "PORTAL_OPENIMIS_INSUREE_NUMBER_MODULO": env_int(env, "PORTAL_OPENIMIS_INSUREE_NUMBER_MODULO", 10),
         # generate: the portal proposes a number that passes openIMIS's rule; enter: the officer types it
-        "PORTAL_OPENIMIS_INSUREE_NUMBER_MODE": env_choice(env, "PORTAL_OPENIMIS_INSUREE_NUMBER_MODE", ("generate", "enter")),
+        "PORTAL_OPENIMIS_INSUREE_NUMBER_MODE": env_choice(env, "PORTAL_OPENIMIS_INSUREE_NUMBER_MODE",
+                                                          ("generate", "enter")),
         # openSPP
         "PORTAL_OPENSPP_URL": s("PORTAL_OPENSPP_URL", SANDBOX["openspp"]),
         "PORTAL_OPENSPP_CLIENT_ID": s("PORTAL_OPENSPP_CLIENT_ID", "interop-portal"),
@@ -187,7 +189,8 @@ def load_config(env=None):
         "PORTAL_MOSIP_WEBSUB_SECRET": s("PORTAL_MOSIP_WEBSUB_SECRET", "demo-websub-secret"),
         "PORTAL_MOSIP_PARTNER_ID": s("PORTAL_MOSIP_PARTNER_ID", "opencrvs-partner"),
         # Our partner private key (PEM or .p12) that decrypts VER_R2 credentials from CREDENTIAL_ISSUED events.
-        "PORTAL_MOSIP_PARTNER_KEY": s("PORTAL_MOSIP_PARTNER_KEY", str(PACKAGE_DIR.parent / "portal_sandbox/mosip/demo-partner-key.pem")),
+        "PORTAL_MOSIP_PARTNER_KEY": s("PORTAL_MOSIP_PARTNER_KEY",
+                                      str(PACKAGE_DIR.parent / "portal_sandbox/mosip/demo-partner-key.pem")),
         "PORTAL_MOSIP_PARTNER_KEY_PASSWORD": env.get("PORTAL_MOSIP_PARTNER_KEY_PASSWORD"),
         "PORTAL_MOSIP_TIMEOUT": env_int(env, "PORTAL_MOSIP_TIMEOUT", 10, minimum=1),
         "PORTAL_MOSIP_CONCURRENCY": env_int(env, "PORTAL_MOSIP_CONCURRENCY", 4, minimum=1),

@@ -16,13 +16,15 @@ def _messages():
     return {
         400: (_("Bad request"), _("Something in this request was not right. Go back, check the form and try again.")),
         401: (_("Please log in"), _("You need to log in to see this page.")),
-        403: (_("Not allowed"), _("Your account does not have access to this page. Ask an administrator if you need it.")),
+        403: (_("Not allowed"),
+              _("Your account does not have access to this page. Ask an administrator if you need it.")),
         404: (_("Not found"), _("There is no page at this address.")),
         405: (_("Not allowed"), _("This page cannot be used this way.")),
         409: (_("Already done"), _("This was changed in the meantime. Reload the page to see where it stands.")),
         413: (_("Too large"), _("What you sent is larger than the portal accepts.")),
         429: (_("Too many attempts"), _("Too many attempts in a short time. Wait a minute, then try again.")),
-        500: (_("Something went wrong"), _("The portal could not finish this. Nothing you entered was lost; try again in a moment.")),
+        500: (_("Something went wrong"),
+              _("The portal could not finish this. Nothing you entered was lost; try again in a moment.")),
     }
 
 
@@ -30,7 +32,8 @@ def register_error_pages(app):
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         log.info("csrf refused", extra={"path": request.path, "reason": error.description})
-        return _render(400, _("This form has expired or was not sent from the portal. Reload the page and send it again."))
+        return _render(400,
+                       _("This form has expired or was not sent from the portal. Reload the page and send it again."))
 
     @app.errorhandler(HTTPException)
     def http_error(error):

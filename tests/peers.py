@@ -20,10 +20,12 @@ class LivePeer:
         self.url = url
 
     def fail(self, status=503, count=None, path=None):
-        httpx.post(f"{self.url}/_sandbox/faults", json={"mode": "error", "status": status, "count": count, "path": path})
+        httpx.post(f"{self.url}/_sandbox/faults",
+                   json={"mode": "error", "status": status, "count": count, "path": path})
 
     def slow(self, delay, count=None, path=None):
-        httpx.post(f"{self.url}/_sandbox/faults", json={"mode": "timeout", "delay": delay, "count": count, "path": path})
+        httpx.post(f"{self.url}/_sandbox/faults",
+                   json={"mode": "timeout", "delay": delay, "count": count, "path": path})
 
     def heal(self):
         httpx.post(f"{self.url}/_sandbox/faults", json={"mode": "clear"})

@@ -1,7 +1,7 @@
 """Foundation: staff accounts and sessions, audit trail, job queue, peer health.
 
 Revision ID: 0001_foundation
-Revises: 
+Revises:
 Create Date: 2026-11-24 03:24:47.533350
 """
 from alembic import op

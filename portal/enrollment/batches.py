@@ -178,7 +178,7 @@ def _enqueue(items):
         created = [jobs.enqueue(JOB_KIND, {"item_id": item.id}, key=f"{JOB_KIND}:{item.id}:{item.round}")
                    for item in items]
     db.session.flush()
-    for item, job in zip(items, created):
+    for item, job in zip(items, created, strict=True):
         item.job_id = job.id
 
 

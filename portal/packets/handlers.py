@@ -172,7 +172,8 @@ def _packet_dto(packet, event, schema, fields):
     meta["registrationId"] = packet.rid
     from portal.packets.pipeline import deterministic_uuid
 
-    audit_entry = dict(event.audit) if event.audit else m.build_audit(packet.rid, uuid=deterministic_uuid(packet, "audit"))
+    audit_entry = (dict(event.audit) if event.audit
+                   else m.build_audit(packet.rid, uuid=deterministic_uuid(packet, "audit")))
     return m.build_packet_dto(packet.rid, process=packet.process, source=packet.mosip_source, fields=fields,
                               schema_json=schema.schema_json, schema_version=schema.id_version,
                               ref_id=f"{centre}_{machine}", meta_info=meta, audits=[audit_entry])

@@ -4,10 +4,11 @@
     deaths: received → deactivation_requested → deactivated → notified
 
 Any step may go to `retrying` (back to its step: the packet remembers the state it left in `retry_from`,
-and returns to it, or moves on, when the step succeeds) or end `failed` (dead: the step cannot succeed without help) or `rejected` (MOSIP said no; the error goes
-back to OpenCRVS). Two forward shortcuts exist because MOSIP can be faster than our polling: a birth may go
-from `synced` straight to `uin_issued` (the credential arrived before we saw PROCESSING). A supervisor may
-retry a failed packet (`failed → retrying`) or reject it with a reason (`failed → rejected`).
+and returns to it, or moves on, when the step succeeds) or end `failed` (dead: the step cannot succeed without
+help) or `rejected` (MOSIP said no; the error goes back to OpenCRVS). Two forward shortcuts exist because
+MOSIP can be faster than our polling: a birth may go from `synced` straight to `uin_issued` (the credential
+arrived before we saw PROCESSING). A supervisor may retry a failed packet (`failed → retrying`) or reject it
+with a reason (`failed → rejected`).
 """
 
 BIRTH_PATH = ("received", "packet_created", "synced", "processing", "uin_issued", "notified")

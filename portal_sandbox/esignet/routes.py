@@ -213,7 +213,7 @@ def userinfo():
     return body, 200, {"Content-Type": "application/jwt"}
 
 
-# ---- sandbox-only switches ----------------------------------------------------------------------------------------------
+# ---- sandbox-only switches -------------------------------------------------------------------------------------------
 @bp.route("/_sandbox/misbehave", methods=["GET", "POST"])
 def misbehave():
     """`{"mode": "wrong_nonce", "count": 1}` switches one misbehaviour on; `rotated_key` rotates now; `clear`."""

@@ -283,7 +283,8 @@ class State:
         self.address_separator = config.get("ADDRESS_SEPARATOR", " ")  # ida.idp.consented.address.value.separator
         self.http_timeout = float(config.get("HTTP_TIMEOUT", 5))
         self.oidc_key = SigningKey("sandbox-esignet OIDC_SERVICE")
-        self.kyc_key = SigningKey("sandbox-esignet MOCK_AUTHENTICATION_SERVICE") if self.kyc_signer == "idsystem" else None
+        self.kyc_key = (SigningKey("sandbox-esignet MOCK_AUTHENTICATION_SERVICE") if self.kyc_signer == "idsystem"
+                        else None)
         self._rogue_key = None
         self._partner_ca = None
         self._partner_certs = {}
@@ -361,7 +362,8 @@ class State:
         return self.endpoint(SERVLET_PATH + "/oauth/v2/token")
 
     def discovery(self):
-        """1.8 `mosip.esignet.discovery.key-values` (samples/esignet-1.8-properties__openid-configuration-RENDERED.json)."""
+        """1.8 `mosip.esignet.discovery.key-values`
+        (samples/esignet-1.8-properties__openid-configuration-RENDERED.json)."""
         acrs = list(AMR_ACR["acr_amr"])
         acrs.remove("mosip:idp:acr:id-token")
         return {
@@ -379,7 +381,8 @@ class State:
                                                        "mosip:idp:acr:biometrics"].index),
             "userinfo_signed_response_alg": self.signing_alg,
             "userinfo_signing_alg_values_supported": ["RS256", "PS256"],
-            "userinfo_encryption_alg_values_supported": ["RSAXXXXX"],  # verbatim: eSignet 1.8 publishes this placeholder (specs/esignet openid-configuration example)
+            # verbatim: eSignet 1.8 publishes this placeholder (specs/esignet openid-configuration example)
+            "userinfo_encryption_alg_values_supported": ["RSAXXXXX"],
             "userinfo_encryption_enc_values_supported": ["A128GCM"],
             "response_modes_supported": ["query"],
             "token_endpoint_auth_methods_supported": ["private_key_jwt"],
@@ -794,7 +797,7 @@ class State:
             raise UserinfoError("unknown_error")
         return import_key(enc[0])
 
-    # ---- claims -------------------------------------------------------------------------------------------------------
+    # ---- claims ------------------------------------------------------------------------------------------------------
     def claims_for(self, person, accepted, claims_locales):
         """Consented claims in IDA's format: single locale -> plain key; several -> `claim#xx`."""
         languages = [LANGUAGES.get(loc.split("-")[0].lower(), loc) for loc in claims_locales] or ["eng"]

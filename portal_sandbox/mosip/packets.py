@@ -37,8 +37,8 @@ def _coerce_map(name, value):
     for key, item in value.items():
         if isinstance(item, (dict, list)):
             raise BadRequestBody(
-                f"Cannot deserialize value of type `java.lang.String` from {'Object' if isinstance(item, dict) else 'Array'}"
-                f" value ({name}.{key})"
+                "Cannot deserialize value of type `java.lang.String` from "
+                f"{'Object' if isinstance(item, dict) else 'Array'} value ({name}.{key})"
             )
         if isinstance(item, bool):
             item = "true" if item else "false"

@@ -214,7 +214,8 @@ def _status_refusal(body, external):
     if not isinstance(body, dict):
         return _status_errors(("RPR-RGS-017", "JSON Parsing Failed"))  # handler of JsonParseException
     checks = (  # validateId (map of the one configured id), validateVersion (String.equals)
-        ("id", own_id, ("RPR-RGS-021", "Missing Request Parameter - id"), ("RPR-RGS-024", "Invalid Request Parameter - id")),
+        ("id", own_id, ("RPR-RGS-021", "Missing Request Parameter - id"),
+         ("RPR-RGS-024", "Invalid Request Parameter - id")),
         ("version", version, ("RPR-RGS-019", "Missing Request Value - version"),
          ("RPR-RGS-022", "Invalid Request Parameter - version")),
     )
@@ -342,18 +343,21 @@ def hub():
         callback = request.form.get("hub.callback")
         for name, value in (("hub.topic", topic), ("hub.callback", callback)):
             if not value:
-                return _hub_reply(400, **{"hub.mode": "denied", "hub.reason": f"Empty value found for parameter '{name}'"})
+                return _hub_reply(400, **{"hub.mode": "denied",
+                                          "hub.reason": f"Empty value found for parameter '{name}'"})
         if not callback.startswith(("http://", "https://")):
             return _hub_reply(406, **{"hub.mode": "denied", "hub.reason": "Invalid hub.callback param in the request."})
         denied = _hub_authorized(topic, "SUBSCRIBE_")
         if denied:
             # onSubscription's `check` returns a plain error: the library answers 500 (InternalSubscriptionError).
             return _hub_reply(500, **{"hub.mode": "denied", "hub.reason": denied})
-        state().hub.request(mode, topic, callback, request.form.get("hub.secret"), request.form.get("hub.lease_seconds"))
+        state().hub.request(mode, topic, callback, request.form.get("hub.secret"),
+                            request.form.get("hub.lease_seconds"))
         return _hub_reply(202, **{"hub.mode": "accepted"})
     if mode == "publish":
         if not topic:
-            return _hub_reply(400, **{"hub.mode": "denied", "hub.reason": "Empty value found for parameter 'hub.topic'"})
+            return _hub_reply(400, **{"hub.mode": "denied",
+                                      "hub.reason": "Empty value found for parameter 'hub.topic'"})
         denied = _hub_authorized(topic, "PUBLISH_")
         if denied:
             return _hub_reply(500, **{"hub.mode": "denied", "hub.reason": denied})

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from . import crypto
 from .hub import Hub, Pump, new_uuid_factory
-from .packets import NoProvider, PacketNotWritten, fields_text, meta_label, read_packet_dto, packet_writers, validate_packet
+from .packets import (NoProvider, PacketNotWritten, fields_text, meta_label, read_packet_dto, packet_writers,
+                      validate_packet)
 
 HERE = Path(__file__).parent
 
@@ -201,7 +202,8 @@ class MosipState:
         if client is None or client.get("secretKey") != secret_key:
             # Keycloak's 401 is not caught by the auth manager: it surfaces as a 500 (notes §1.5).
             reason = "Invalid client secret" if client else "Invalid client credentials"
-            raise AuthError(500, "500", f'401 Unauthorized: [{{"error":"unauthorized_client","error_description":"{reason}"}}]')
+            raise AuthError(500, "500", '401 Unauthorized: [{"error":"unauthorized_client",'
+                                        f'"error_description":"{reason}"}}]')
         with self.lock:
             self._token_counter += 1
             now = time.time()
@@ -642,7 +644,8 @@ class MosipState:
                               for wfs in self.workflows.values() for wf in wfs],
                 "credentials": list(self.credentials),
                 "credential_failures": list(self.credential_failures),
-                "identities": {uin: {k: v for k, v in i.items() if k != "fields"} for uin, i in self.identities.items()},
+                "identities": {uin: {k: v for k, v in i.items() if k != "fields"}
+                               for uin, i in self.identities.items()},
                 "rules": {k: sorted(v) if isinstance(v, set) else v for k, v in self.rules.items()},
                 "hub": self.hub.snapshot(),
             }

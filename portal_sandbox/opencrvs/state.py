@@ -128,7 +128,8 @@ class State:
         `given` is set. Returns (bundle, facts), or (None, None) for an unknown record."""
         with self.lock:
             record = self.records.get(key or "") or next(
-                (r for r in self.records.values() if key and key in (r.get("tracking_id"), r.get("registration_number"))),
+                (r for r in self.records.values()
+                 if key and key in (r.get("tracking_id"), r.get("registration_number"))),
                 None)
             if record is None or record["record_id"] not in self.bundles:
                 return None, None

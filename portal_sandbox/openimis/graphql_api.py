@@ -135,7 +135,8 @@ def _install_scalars(schema):
     json_string = schema.type_map["JSONString"]
     json_string.serialize = json_string.coerce_output_value = (
         lambda v: v if isinstance(v, str) or v is None else json.dumps(v))
-    schema.type_map["GenericScalar"].parse_literal = lambda node, variables=None: value_from_ast_untyped(node, variables)
+    schema.type_map["GenericScalar"].parse_literal = (
+        lambda node, variables=None: value_from_ast_untyped(node, variables))
 
 
 def _not_implemented(name):
@@ -163,7 +164,8 @@ def get_schema():
                     field.resolve = _not_implemented(name)
             for (type_name, field_name), fn in RESOLVERS.items():
                 gql_type = schema.type_map[type_name]
-                assert isinstance(gql_type, GraphQLObjectType) and field_name in gql_type.fields, (type_name, field_name)
+                assert isinstance(gql_type, GraphQLObjectType) and field_name in gql_type.fields, \
+                    (type_name, field_name)
                 gql_type.fields[field_name].resolve = fn
             _schema = schema
         return _schema
@@ -566,7 +568,8 @@ def resolve_products(_obj, info, **args):
         term = args["search"].lower()
         records = [r for r in records if term in r["code"].lower() or term in r["name"].lower()]
     if args.get("location") is not None:  # products of that location, its parents, or national ones
-        records = [r for r in records if r["locationId"] is None or _in_location(store, args["location"], r["locationId"])]
+        records = [r for r in records
+                   if r["locationId"] is None or _in_location(store, args["location"], r["locationId"])]
     records = apply_filters(records, args, PRODUCT_FIELDS, {"search", "location", "showHistory"})
     return connection(info, [product_node(r) for r in records], args)
 

@@ -144,7 +144,7 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS records (kind TEXT, key TEXT, doc TEXT, PRIMARY KEY (kind, key))")
         tables = {"insuree": self.insurees, "family": self.families, "policy": self.policies, "log": self.logs}
-        for kind, key, doc in self._db.execute("SELECT kind, key, doc FROM records ORDER BY rowid"):
+        for kind, doc in self._db.execute("SELECT kind, doc FROM records ORDER BY rowid"):
             if kind == "link":
                 self.links.append(json.loads(doc))
             else:
@@ -354,8 +354,8 @@ class Store:
                     raise DoesNotExist(model)
             try:
                 value = Decimal(str(data["value"]))
-            except (InvalidOperation, KeyError):
-                raise ValidationError("'%s' value must be a decimal number." % data.get("value"))
+            except (InvalidOperation, KeyError) as error:
+                raise ValidationError("'%s' value must be a decimal number." % data.get("value")) from error
             policy = {
                 "id": existing["id"] if existing else self._next_id(self.policies),
                 "uuid": existing["uuid"] if existing else str(uuidlib.uuid4()),

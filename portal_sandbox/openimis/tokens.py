@@ -61,7 +61,7 @@ def refresh_token():
 def _unmask(token):
     mask, cipher = token[:CSRF_SECRET_LENGTH], token[CSRF_SECRET_LENGTH:]
     return "".join(CSRF_CHARS[(CSRF_CHARS.index(c) - CSRF_CHARS.index(m)) % len(CSRF_CHARS)]
-                   for c, m in zip(cipher, mask))
+                   for c, m in zip(cipher, mask, strict=True))
 
 
 def _secret(token):

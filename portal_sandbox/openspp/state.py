@@ -121,7 +121,8 @@ def _compare(birthdate, operator, value):
     if operator == "in":
         return mine in [str(v) for v in (value if isinstance(value, list) else [value])]
     value = str(value)
-    return {"=": mine == value, ">": mine > value, "<": mine < value, ">=": mine >= value, "<=": mine <= value}[operator]
+    return {"=": mine == value, ">": mine > value, "<": mine < value,
+            ">=": mine >= value, "<=": mine <= value}[operator]
 
 
 class OpenSppState:

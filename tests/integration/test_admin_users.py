@@ -9,7 +9,8 @@ from tests.conftest import PASSWORD
 def test_admin_creates_a_user_with_two_roles(app, client, login_as):
     login_as(client, "admin")
     response = client.post("/admin/users", data={
-        "username": "bea", "roles": ["officer", "social"], "new_password": "long-enough-pw", "confirm": "long-enough-pw"})
+        "username": "bea", "roles": ["officer", "social"],
+        "new_password": "long-enough-pw", "confirm": "long-enough-pw"})
     assert response.status_code == 303
     with app.app_context():
         user = User.query.filter_by(username="bea").one()

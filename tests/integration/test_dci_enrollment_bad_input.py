@@ -75,14 +75,17 @@ def test_unreadable_bodies(api, data, content_type, status, message):
     response = http.post("/api/dci/enrollment", data=data, content_type=content_type, headers=token)
     assert response.status_code == status
     assert response.json["errors"][0]["code"] == "err.request.bad"
-    assert message in [e["message"] for e in response.json["errors"]] or response.json["errors"][0]["message"] == message
+    assert (message in [e["message"] for e in response.json["errors"]]
+            or response.json["errors"][0]["message"] == message)
     assert refusal_logged(caplog, "err.request.bad")
 
 
 @pytest.mark.parametrize("path, value, status, code, message", [
     ("header", "text", 400, "err.request.bad", "header is required and must be an object"),
-    ("header.message_id", ..., 400, "err.request.bad", "header.message_id is required (a string of at most 200 characters)"),
-    ("header.message_id", 42, 400, "err.request.bad", "header.message_id is required (a string of at most 200 characters)"),
+    ("header.message_id", ..., 400, "err.request.bad",
+     "header.message_id is required (a string of at most 200 characters)"),
+    ("header.message_id", 42, 400, "err.request.bad",
+     "header.message_id is required (a string of at most 200 characters)"),
     ("header.sender_id", ..., 400, "err.sender_id.invalid", "header.sender_id is required"),
     ("header.sender_id", "someone-else", 403, "err.sender_id.invalid",
      "header.sender_id is not the sender registered for this client"),

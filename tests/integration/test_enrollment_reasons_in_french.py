@@ -31,7 +31,8 @@ def officer(make_app, login_as):
 def batch_of(app, *people):
     """A batch of `people`, each item's job run once (no openIMIS needed: these fail before calling it)."""
     with app.app_context():
-        batch = batches.create_batch_committed(source="ui", created_by="social", entries=[(p, {}, None) for p in people],
+        batch = batches.create_batch_committed(source="ui", created_by="social",
+                                               entries=[(p, {}, None) for p in people],
                                                product=(1, "SPC0001", "Cover"), officer=(1, "E0001", "Officer"),
                                                enroll_date=date(2025, 7, 1))
         items = db.session.scalars(db.select(EnrollmentItem).where(EnrollmentItem.batch_id == batch.id)

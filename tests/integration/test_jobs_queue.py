@@ -46,7 +46,7 @@ def test_the_same_key_enqueues_one_job(app):
 def test_a_transient_failure_is_retried_with_backoff_then_succeeds(make_app, tmp_path):
     app = make_app({"PORTAL_JOB_BACKOFF_BASE": 30, "PORTAL_JOB_BACKOFF_CAP": 600})
     with app.app_context():
-        job = jobs.enqueue("test.flaky", {"n": 7, "marker": str(tmp_path / "m"), "succeed_after": 2})
+        jobs.enqueue("test.flaky", {"n": 7, "marker": str(tmp_path / "m"), "succeed_after": 2})
         db.session.commit()
         first = jobs.work_once()
         assert first.status == "queued" and first.attempts == 1

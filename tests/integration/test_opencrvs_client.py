@@ -19,7 +19,8 @@ def peer():
 
 def client_for(peer, **overrides):
     config = {"PORTAL_OPENCRVS_URL": peer.url, "PORTAL_OPENCRVS_WEBHOOK_SECRET": "demo-opencrvs-webhook-secret",
-              "PORTAL_OPENCRVS_CLIENT_ID": "interop-portal", "PORTAL_OPENCRVS_CLIENT_SECRET": "demo-opencrvs-client-secret",
+              "PORTAL_OPENCRVS_CLIENT_ID": "interop-portal",
+              "PORTAL_OPENCRVS_CLIENT_SECRET": "demo-opencrvs-client-secret",
               "PORTAL_OPENCRVS_TIMEOUT": 2, **overrides}
     return opencrvs.from_config(config)
 

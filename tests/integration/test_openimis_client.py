@@ -46,7 +46,8 @@ def test_register_family_then_find_it_every_way(client, peer):
     family = client.find_family_by_mutation("it-reg-1")
     assert family.head_chf_id == head.chf_id and family.location_id == 4
     found = client.find_insuree(head.chf_id)
-    assert (found.last_name, found.dob, found.type_of_id, found.json_ext) == ("Mollel", head.dob, "N", {"source": "test"})
+    assert ((found.last_name, found.dob, found.type_of_id, found.json_ext)
+            == ("Mollel", head.dob, "N", {"source": "test"}))
     assert found.family_id == family.id and found.head
     assert [i.chf_id for i in client.find_insurees_by_identification(head.passport, "N")] == [head.chf_id]
     assert client.find_insurees_by_identification(head.passport, "P") == []

@@ -8,6 +8,7 @@ for the VID's credential with `additionalData.opencrvsBRN`, which MOSIP's creden
 """
 
 import html
+import itertools
 import json
 from pathlib import Path
 
@@ -29,6 +30,7 @@ BRN = "2022B60QW1Y"
 UIN, VID = "2784528096", "8031687218402171"
 RECORD = "7fc04a24-cf8e-41b3-a63b-fdae03269026"
 FR, EN = {"Accept-Language": "fr"}, {"Accept-Language": "en"}
+SERIAL = itertools.count(1)  # distinct event keys across the tests
 
 
 @pytest.fixture
@@ -38,9 +40,9 @@ def app(make_app):
                      "PORTAL_MOSIP_RETURN_ID": "uin", "PORTAL_PACKETS_POLL_BASE": 0})
 
 
-def add_packet(app, n=[0], **values):
-    n[0] += 1
-    fields = dict(kind="birth", event_key=f"BIRTH_REGISTERED:r{n[0]}",
+def add_packet(app, **values):
+    n = next(SERIAL)
+    fields = dict(kind="birth", event_key=f"BIRTH_REGISTERED:r{n}",
                   topic="BIRTH_REGISTERED", source="webhook", state="processing", process="CRVS_NEW",
                   mosip_source="OPENCRVS", tracking_id="B60QW1Y", registration_number=BRN, rid=RID)
     fields.update(values)

@@ -1,5 +1,6 @@
 """The dashboard's numbers on SQLite and PostgreSQL: counts by state and age, throughput, time to UIN."""
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -10,12 +11,13 @@ from portal.packets.models import Packet
 from portal.timeutil import utcnow
 
 NOW = utcnow().replace(minute=30, second=0, microsecond=0)
+SERIAL = itertools.count(1)  # distinct event keys across the tests
 
 
-def add(kind="birth", state="received", received_ago=0, in_state_for=0, uin_after=None, n=[0], **values):
-    n[0] += 1
+def add(kind="birth", state="received", received_ago=0, in_state_for=0, uin_after=None, **values):
+    n = next(SERIAL)
     received = NOW - timedelta(seconds=received_ago)
-    packet = Packet(kind=kind, event_key=f"event-{n[0]}", topic=f"{kind.upper()}_REGISTERED", source="webhook",
+    packet = Packet(kind=kind, event_key=f"event-{n}", topic=f"{kind.upper()}_REGISTERED", source="webhook",
                     state=state, process="CRVS_NEW", mosip_source="OPENCRVS", received_at=received,
                     state_changed_at=NOW - timedelta(seconds=in_state_for),
                     uin_issued_at=received + timedelta(seconds=uin_after) if uin_after is not None else None,

@@ -1,5 +1,6 @@
 """The supervisor dashboard's pages and htmx panels: access, filters, search, polling, the packet page."""
 
+import itertools
 import re
 
 import pytest
@@ -10,13 +11,14 @@ from portal.timeutil import utcnow
 
 PANELS = ["/packets/panels/counts", "/packets/panels/throughput", "/packets/panels/failures", "/packets/panels/list"]
 HTMX = {"HX-Request": "true"}
+SERIAL = itertools.count(1)  # distinct event keys and tracking ids across the tests
 
 
-def add(app, n=[0], **values):
-    n[0] += 1
-    fields = dict(kind="birth", event_key=f"page-event-{n[0]}", topic="BIRTH_REGISTERED", source="webhook",
-                  state="received", process="CRVS_NEW", mosip_source="OPENCRVS", tracking_id=f"B{n[0]:06d}",
-                  registration_number=f"2025B{n[0]:06d}")
+def add(app, **values):
+    n = next(SERIAL)
+    fields = dict(kind="birth", event_key=f"page-event-{n}", topic="BIRTH_REGISTERED", source="webhook",
+                  state="received", process="CRVS_NEW", mosip_source="OPENCRVS", tracking_id=f"B{n:06d}",
+                  registration_number=f"2025B{n:06d}")
     fields.update(values)
     with app.app_context():
         packet = Packet(**fields)

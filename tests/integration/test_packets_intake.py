@@ -13,7 +13,8 @@ from portal.extensions import db
 from portal.jobs import Job
 from portal.packets.models import InboundEvent, Packet, PacketEvent, Subscription
 
-SAMPLE = Path(__file__).parents[2] / "portal_sandbox" / "opencrvs" / "samples" / "mosip-opencrvs__sampleDataFromOpencrvs1.json"
+SAMPLE = (Path(__file__).parents[2] / "portal_sandbox" / "opencrvs" / "samples"
+          / "mosip-opencrvs__sampleDataFromOpencrvs1.json")
 SECRET = "test-webhook-secret"
 URL = "/api/opencrvs/events"
 

@@ -36,7 +36,8 @@ def test_a_v19_birth_is_confirmed_with_the_nid(world):
 def test_the_same_interop_call_twice_makes_one_packet(world):
     token = httpx.post(f"{world.crvs.url}/_sandbox/token", json={"eventId": "ev-1", "actionId": "ac-1"}).json()["token"]
     body = {"trackingId": "BX1", "notification": {}, "metaInfo": {}, "audit": {},
-            "requestFields": {"birthCertificateNumber": "2025BX1", "fullName": '[{"language":"eng","value":"Ada Lovelace"}]',
+            "requestFields": {"birthCertificateNumber": "2025BX1",
+                              "fullName": '[{"language":"eng","value":"Ada Lovelace"}]',
                               "dateOfBirth": "2025/01/02", "gender": '[{"language":"eng","value":"Female"}]'}}
     for _ in range(2):
         response = httpx.post(f"{world.portal.url}{URL}", json=body, headers={"Authorization": f"Bearer {token}"})

@@ -45,7 +45,8 @@ def app(make_app):
 
 def stored(app):
     with app.app_context():
-        return InboundEvent.query.filter_by(channel="mosip").count(), Job.query.filter_by(kind="mosip.credential").count()
+        return (InboundEvent.query.filter_by(channel="mosip").count(),
+                Job.query.filter_by(kind="mosip.credential").count())
 
 
 def test_a_signed_delivery_is_stored_and_acknowledged(app, client):
@@ -72,7 +73,8 @@ def test_bad_signatures_are_401(app, client, kwargs):
 
 def test_a_tampered_body_is_401(app, client):
     raw = json.dumps(credential_event()).encode()
-    response = client.post(URL, data=raw.replace(b"e-1", b"e-2"), headers={"X-Hub-Signature": hub_signature(WEBSUB_SECRET, raw)})
+    response = client.post(URL, data=raw.replace(b"e-1", b"e-2"),
+                           headers={"X-Hub-Signature": hub_signature(WEBSUB_SECRET, raw)})
     assert response.status_code == 401
 
 
@@ -140,7 +142,8 @@ def test_a_replayed_delivery_is_processed_once(world):
     # replay exactly what the hub sent (same event id)
     event = world.mosip.app.extensions["mosip_state"].hub.events[delivery["event"] - 1]["body"]
     response = httpx.post(f"{world.portal.url}{URL}", content=event,
-                          headers={"X-Hub-Signature": hub_signature(WEBSUB_SECRET, event), "Content-Type": "application/json"})
+                          headers={"X-Hub-Signature": hub_signature(WEBSUB_SECRET, event),
+                                   "Content-Type": "application/json"})
     assert response.status_code == 200
     world.drive(all_in("notified"))
     with world.app.app_context():

@@ -93,8 +93,10 @@ def test_a_nonce_is_accepted_once(client):
 
 
 def test_redirect_uri_patterns_match_like_spring_ant_paths(client):
-    assert authorize(client, client_id="pattern-rp", redirect_uri="http://localhost:5000/a/b/callback").status_code == 302
-    assert error_code(authorize(client, client_id="pattern-rp", redirect_uri="http://localhost:5001/x")) == "invalid_redirect_uri"
+    assert authorize(client, client_id="pattern-rp",
+                     redirect_uri="http://localhost:5000/a/b/callback").status_code == 302
+    assert error_code(authorize(client, client_id="pattern-rp",
+                                redirect_uri="http://localhost:5001/x")) == "invalid_redirect_uri"
 
 
 def test_login_page_offers_the_requested_method_first(client):

@@ -71,7 +71,8 @@ def test_an_unknown_source_and_process_is_ker_put_006(client):
 
 def test_a_death_packet_needs_the_uin(client):
     rid = new_rid(client)
-    death = {"IDSchemaVersion": "0.1", "fullName": ml("Late Person"), "deathDeclared": "yes", "dateOfDeath": "2024/01/02"}
+    death = {"IDSchemaVersion": "0.1", "fullName": ml("Late Person"), "deathDeclared": "yes",
+             "dateOfDeath": "2024/01/02"}
     assert client.put(CREATE, json=packet_body(rid, death, process="CRVS_DEATH")).json["response"] is None
     death["UIN"] = "2784528096"
     assert client.put(CREATE, json=packet_body(rid, death, process="CRVS_DEATH")).json["response"]

@@ -3,8 +3,8 @@
 import pytest
 
 from portal_sandbox.mosip import create_app
-from tests.sandbox.mosip_support import (CORRECTIONS_CRVS1, CREATE, EXTERNAL_STATUS_ID, WORKFLOW, birth_fields, login, ml,
-                                         new_rid, packet_body, readme_properties, status_body, workflow_body)
+from tests.sandbox.mosip_support import (CORRECTIONS_CRVS1, CREATE, EXTERNAL_STATUS_ID, WORKFLOW, birth_fields, login,
+                                         ml, new_rid, packet_body, readme_properties, status_body, workflow_body)
 
 SEARCH = "/registrationprocessor/v1/registrationstatus/search"
 EXTERNAL = "/registrationprocessor/v1/registrationstatus/externalstatus/search"
@@ -29,7 +29,8 @@ def external(client, rid):
 @pytest.fixture
 def corrections_client():
     """A sandbox MOSIP with the README's lines for CRVS_UPDATE (a stock MOSIP has no such process)."""
-    config = {"AUTO_PROCESS": False, "CREDENTIAL_PARTNERS": [], "MOSIP_PROPERTIES": readme_properties(CORRECTIONS_CRVS1)}
+    config = {"AUTO_PROCESS": False, "CREDENTIAL_PARTNERS": [],
+              "MOSIP_PROPERTIES": readme_properties(CORRECTIONS_CRVS1)}
     return login(create_app(config).test_client())
 
 
@@ -38,7 +39,8 @@ def test_unknown_rids_are_reported_in_errors(client):
     response = client.post(SEARCH, json=status_body(rid))
     assert response.status_code == 200
     assert response.json["response"] == []
-    assert response.json["errors"] == [{"errorCode": "RPR-RGS-031", "errorMessage": "RID Not Found", "registrationId": rid}]
+    assert response.json["errors"] == [{"errorCode": "RPR-RGS-031", "errorMessage": "RID Not Found",
+                                        "registrationId": rid}]
 
 
 def test_a_birth_goes_from_processing_to_uin_generated(client):
@@ -110,7 +112,8 @@ def test_transactions_record_each_step(client):
 
 def test_an_update_packet_updates_the_identity_of_its_uin(corrections_client):
     client = corrections_client
-    rid = submit(client, {"IDSchemaVersion": "0.1", "UIN": "1234512345", "fullName": ml("New Name")}, process="CRVS_UPDATE")
+    rid = submit(client, {"IDSchemaVersion": "0.1", "UIN": "1234512345", "fullName": ml("New Name")},
+                 process="CRVS_UPDATE")
     client.post("/_sandbox/process")
     assert external(client, rid) == "UIN_GENERATED"
     workflow = [w for w in client.get("/_sandbox/state").json["workflows"] if w["rid"] == rid][0]

@@ -73,7 +73,8 @@ def test_the_readme_lines_for_corrections_make_a_crvs_update_go_through():
 
 
 def test_the_readme_lines_for_opencrvs_source_make_an_opencrvs_death_go_through():
-    client = sandbox(readme_properties("PORTAL_MOSIP_SOURCE=OPENCRVS (OpenCRVS v1.9's own pair) with CRVS_NEW and CRVS_DEATH"))
+    client = sandbox(readme_properties(
+        "PORTAL_MOSIP_SOURCE=OPENCRVS (OpenCRVS v1.9's own pair) with CRVS_NEW and CRVS_DEATH"))
     rid = new_rid(client)
     assert client.put(CREATE, json=packet_body(rid, DEATH, process="CRVS_DEATH", source="OPENCRVS")).json["response"]
     assert client.post(WORKFLOW, json=workflow_body(rid, process="CRVS_DEATH", source="OPENCRVS")).json["response"]

@@ -15,7 +15,8 @@ from tests.sandbox.mosip_support import login, status_body, stock_properties
 
 CONFIG = stock_properties("registration-processor")
 PREFIX = "mosip.registration.processor.registration"
-SEARCH, EXTERNAL = "/registrationprocessor/v1/registrationstatus/search", "/registrationprocessor/v1/registrationstatus/externalstatus/search"
+SEARCH = "/registrationprocessor/v1/registrationstatus/search"
+EXTERNAL = "/registrationprocessor/v1/registrationstatus/externalstatus/search"
 ENDPOINTS = {
     "search": (SEARCH, CONFIG[f"{PREFIX}.status.id"], CONFIG[f"{PREFIX}.status.version"],
                CONFIG["mosip.registration.processor.application.version"]),

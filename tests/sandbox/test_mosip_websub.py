@@ -58,7 +58,8 @@ def birth(url, jwt):
 
 
 def decrypt(blob_b64):
-    key = serialization.load_pem_private_key((Path(__file__).parents[2] / "portal_sandbox/mosip/demo-partner-key.pem").read_bytes(), None)
+    pem = (Path(__file__).parents[2] / "portal_sandbox/mosip/demo-partner-key.pem").read_bytes()
+    key = serialization.load_pem_private_key(pem, None)
     blob = base64.urlsafe_b64decode(blob_b64 + "=" * (-len(blob_b64) % 4))
     head, content = blob.split(b"#KEY_SPLITTER#", 1)
     assert head.startswith(b"VER_R2")

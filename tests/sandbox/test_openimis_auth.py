@@ -9,7 +9,8 @@ import pytest
 from portal_sandbox.openimis import create_app, tokens
 
 INSUREES = '{ insurees(chfId: "1000000016") { edges { node { chfId } } } }'
-TOKEN_AUTH = 'mutation { tokenAuth(username: "Admin", password: "admin123") { token refreshToken refreshExpiresIn payload } }'
+TOKEN_AUTH = ('mutation { tokenAuth(username: "Admin", password: "admin123") '
+              '{ token refreshToken refreshExpiresIn payload } }')
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +117,8 @@ def test_token_auth_with_csrf_gives_token_and_cookies(client):
     assert result["refreshExpiresIn"] > time.time()
     cookies = response.headers.getlist("Set-Cookie")
     assert any(c.startswith("JWT=") for c in cookies) and any(c.startswith("JWT-refresh-token=") for c in cookies)
-    again = client.post("/api/graphql", json={"query": INSUREES}, headers={"Authorization": f"Bearer {result['token']}"})
+    again = client.post("/api/graphql", json={"query": INSUREES},
+                        headers={"Authorization": f"Bearer {result['token']}"})
     assert again.json["data"]["insurees"]["edges"]
 
 
@@ -124,7 +126,8 @@ def test_token_auth_accepts_a_masked_64_char_header_token(client):
     secret = "abcdefghijklmnopqrstuvwxyzABCDEF"
     mask = "0123456789" * 3 + "ab"
     chars = tokens.CSRF_CHARS
-    masked = mask + "".join(chars[(chars.index(s) + chars.index(m)) % len(chars)] for s, m in zip(secret, mask))
+    masked = mask + "".join(chars[(chars.index(s) + chars.index(m)) % len(chars)]
+                            for s, m in zip(secret, mask, strict=True))
     client.set_cookie("csrftoken", secret)
     response = client.post("/api/graphql", json={"query": TOKEN_AUTH}, headers={"X-CSRFToken": masked})
     assert response.json["data"]["tokenAuth"]["token"]

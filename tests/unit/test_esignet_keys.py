@@ -27,7 +27,8 @@ def key():
         lambda k, tmp: k.as_pem(private=True).decode(),
         lambda k, tmp: json.dumps(k.as_dict(private=True)),
         lambda k, tmp: base64.b64encode(json.dumps(k.as_dict(private=True)).encode()).decode(),
-        lambda k, tmp: str(_write(tmp / "key.b64", base64.b64encode(json.dumps(k.as_dict(private=True)).encode()).decode())),
+        lambda k, tmp: str(_write(tmp / "key.b64",
+                                  base64.b64encode(json.dumps(k.as_dict(private=True)).encode()).decode())),
     ],
     ids=["pem-file", "jwk-file", "jwk-path-object", "pem-inline", "jwk-inline", "base64-jwk-inline", "base64-jwk-file"],
 )

@@ -39,7 +39,8 @@ def priority():
 
 
 def category_mapping():
-    return dict(re.findall(r"'([^']+)'\s*:\s*'([^']+)'", REGPROC["registration.processor.additional-process.category-mapping"]))
+    return dict(re.findall(r"'([^']+)'\s*:\s*'([^']+)'",
+                           REGPROC["registration.processor.additional-process.category-mapping"]))
 
 
 def registered(source, process):
@@ -55,7 +56,8 @@ def registered(source, process):
     }
 
 
-@pytest.mark.parametrize("setting", ["PORTAL_MOSIP_PROCESS_BIRTH", "PORTAL_MOSIP_PROCESS_DEATH"], ids=["birth", "death"])
+@pytest.mark.parametrize("setting", ["PORTAL_MOSIP_PROCESS_BIRTH", "PORTAL_MOSIP_PROCESS_DEATH"],
+                         ids=["birth", "death"])
 def test_the_default_pair_is_registered_in_a_stock_mosip(setting):
     found = registered(DEFAULTS["PORTAL_MOSIP_SOURCE"], DEFAULTS[setting])
     assert all(found.values()), found

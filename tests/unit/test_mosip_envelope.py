@@ -43,7 +43,8 @@ def test_meta_info_values_are_strings_with_label_lists():
     meta = build_meta_info(RID, "10001", "10004", extra_labels={"opencrvsBRN": "2022B60QW1Y"})
     assert all(isinstance(v, str) for v in meta.values())
     labels = {item["label"]: item["value"] for item in json.loads(meta["metaData"])}
-    assert labels == {"registrationType": "NEW", "machineId": "10004", "centerId": "10001", "opencrvsBRN": "2022B60QW1Y"}
+    assert labels == {"registrationType": "NEW", "machineId": "10004", "centerId": "10001",
+                      "opencrvsBRN": "2022B60QW1Y"}
     assert meta["registrationId"] == RID
     assert meta["creationDate"] == "20220824173802"  # from the RID, as the legacy mediator does
     assert meta["capturedRegisteredDevices"] == "[]"

@@ -30,7 +30,8 @@ def answer(request):
 def refused(process, source="CRVS1"):
     client = from_config(SETTINGS, transport=httpx.MockTransport(answer))
     dto = build_packet_dto(RID, process=process, source=source, fields={"IDSchemaVersion": "0.1"}, schema_json="{}",
-                           schema_version="0.1", ref_id="10001_10004", meta_info={}, audits=[build_audit(RID, uuid="u")])
+                           schema_version="0.1", ref_id="10001_10004", meta_info={},
+                           audits=[build_audit(RID, uuid="u")])
     with pytest.raises(PermanentPeerError) as info:
         client.create_packet(dto)
     return info.value

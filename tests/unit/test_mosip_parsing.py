@@ -28,7 +28,8 @@ VERCRED_SAMPLE = {
     "id": "http://credential.idrepo/credentials/3b45aa17-dfd1-432e-ab29-c0be39cb55f7",
     "proof": {"type": "RsaSignature2018", "created": "2025-04-11T07:57:43.134Z", "proofPurpose": "assertionMethod",
               "verificationMethod": "https://legitimate.mosip.dev/.well-known/public-key.json",
-              "jws": "eyJhbGciOiJQUzI1NiIsImI2NCI6ZmFsc2UsImNyaXQiOlsiYjY0Il0sImtpZCI6Imh0dHA6Ly9sb2NhbGhvc3Q6MjAyNDAvLndlbGwta25vd24vcHVibGljLWtleS5qc29uIn0..ZLUWGWVP3FrwTgVbcmaM2nb"},
+              "jws": "eyJhbGciOiJQUzI1NiIsImI2NCI6ZmFsc2UsImNyaXQiOlsiYjY0Il0sImtpZCI6Imh0dHA6Ly9sb2NhbGhvc3Q6MjAy"
+                     "NDAvLndlbGwta25vd24vcHVibGljLWtleS5qc29uIn0..ZLUWGWVP3FrwTgVbcmaM2nb"},
     "type": ["VerifiableCredential", "MOSIPVerifiableCredential"],
     "@context": ["https://www.w3.org/2018/credentials/v1", "http://localhost:20240/.well-known/mosip-context.json",
                  {"sec": "https://w3id.org/security#"}],
@@ -41,7 +42,8 @@ CREATED = {"id": "mosip.registration.packet.writer", "version": "v1", "responset
            "metadata": None, "errors": [], "response": [
                {"id": RID, "packetName": f"{RID}_{sub}", "source": "OPENCRVS", "process": "CRVS_NEW",
                 "refId": "10001_10004", "schemaVersion": "0.1", "signature": "c2ln", "encryptedHash": "aGFzaA",
-                "providerName": "PacketWriterImpl", "providerVersion": "v1.0", "creationDate": "2025-05-22T12:18:36.000Z"}
+                "providerName": "PacketWriterImpl", "providerVersion": "v1.0",
+                "creationDate": "2025-05-22T12:18:36.000Z"}
                for sub in ("evidence", "optional", "id")]}
 SWALLOWED = {"id": "mosip.registration.packet.writer", "version": "v1", "responsetime": "2025-05-22T12:18:36.000Z",
              "metadata": None, "response": None, "errors": []}
@@ -50,11 +52,12 @@ NO_PROVIDER = {"id": None, "version": None, "responsetime": "2025-05-22T12:18:36
                                              "message": "No available provider for given source and process"}]}
 # workflowinstance: the OpenAPI example and WorkflowInstanceApi's HTTP-200 errors (notes §2.2)
 WORKFLOW_OK = {"id": "mosip.registration.processor.workflow.instance", "version": "v1",
-               "responsetime": "2025-04-08T12:35:56Z", "response": {"workflowInstanceId": "95d09502-a548-413f-9c01-f15a7c8b08af"},
-               "errors": None}
+               "responsetime": "2025-04-08T12:35:56Z",
+               "response": {"workflowInstanceId": "95d09502-a548-413f-9c01-f15a7c8b08af"}, "errors": None}
 WORKFLOW_DUP = {**WORKFLOW_OK, "response": None,
                 "errors": [{"errorCode": "RPR-WIS-001", "message": "WorkflowInstance already present"}]}
-WORKFLOW_BAD = {**WORKFLOW_OK, "response": None, "errors": [{"errorCode": "RPR-WIN-001", "message": "Invalid Request Value - id"}]}
+WORKFLOW_BAD = {**WORKFLOW_OK, "response": None,
+                "errors": [{"errorCode": "RPR-WIN-001", "message": "Invalid Request Value - id"}]}
 STATUS = {"id": "mosip.registration.status", "version": "1.0", "responsetime": "2025-05-22T12:30:00.000Z",
           "response": [{"registrationId": RID, "statusCode": "UIN_GENERATED", "additionalInfoReqId": None}],
           "errors": [{"errorCode": "RPR-RGS-031", "errorMessage": "RID Not Found",
@@ -62,7 +65,8 @@ STATUS = {"id": "mosip.registration.status", "version": "1.0", "responsetime": "
 STATUS_INVALID = {"id": "mosip.registration.external.status", "version": "1.0", "responsetime": "…", "response": None,
                   # the order RegistrationExternalStatusExceptionHandler answers: the specific code, then RPR-RGS-015
                   "errors": [{"errorCode": "RPR-RGS-023", "errorMessage": "Invalid Request Parameter - requesttime"},
-                             {"errorCode": "RPR-RGS-015", "errorMessage": "Invalid Request Value - Input Data is Incorrect"}]}
+                             {"errorCode": "RPR-RGS-015",
+                              "errorMessage": "Invalid Request Value - Input Data is Incorrect"}]}
 
 
 def test_created_packet_infos():

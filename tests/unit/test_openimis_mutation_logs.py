@@ -13,7 +13,8 @@ SUCCESS = {"data": {"mutationLogs": {"edges": [{"node": {
     "error": None, "clientMutationId": "cm-1", "requestDateTime": "2026-11-24T03:29:36.101010"}}]}}}
 DUPLICATE_NUMBER = {"data": {"mutationLogs": {"edges": [{"node": {
     "id": "TXV0YXRpb25Mb2dHUUxUeXBlOjgwZjIxNmY5LWY5ODAtNDZkYi1hZDBhLTViNGM5NTJlM2Y5ZQ==", "status": 1,
-    "error": "[{\"message\": \"insuree.mutation.failed_to_create_family\", \"detail\": \"['invalid_insuree_number']\"}]",
+    "error": "[{\"message\": \"insuree.mutation.failed_to_create_family\", "
+             "\"detail\": \"['invalid_insuree_number']\"}]",
     "clientMutationId": "cm-2", "requestDateTime": "2026-11-24T03:29:37.000001"}}]}}}
 # the same clientMutationId sent twice: first run succeeded, the re-run failed on the now-taken number
 SENT_TWICE = {"data": {"mutationLogs": {"edges": [

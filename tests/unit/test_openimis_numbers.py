@@ -54,8 +54,8 @@ def test_generator_needs_a_length():
 def test_rule_object_and_config():
     rule = InsureeNumberRule(10, 10)
     assert rule.validate(rule.generate()) is None
-    client = from_config({"PORTAL_OPENIMIS_URL": "http://openimis.example", "PORTAL_OPENIMIS_INSUREE_NUMBER_LENGTH": "9",
-                          "PORTAL_OPENIMIS_INSUREE_NUMBER_MODULO": "0"})
+    client = from_config({"PORTAL_OPENIMIS_URL": "http://openimis.example",
+                          "PORTAL_OPENIMIS_INSUREE_NUMBER_LENGTH": "9", "PORTAL_OPENIMIS_INSUREE_NUMBER_MODULO": "0"})
     assert client.number_rule == InsureeNumberRule(9, None)
     assert client.base_url == "http://openimis.example"
     assert from_config({"PORTAL_OPENIMIS_URL": "http://openimis.example"}).number_rule == InsureeNumberRule(None, None)

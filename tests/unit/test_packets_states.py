@@ -1,5 +1,7 @@
 """The packet state machine of DESIGN.md "Packet states" (pure)."""
 
+from itertools import pairwise
+
 import pytest
 
 from portal.packets import states
@@ -11,7 +13,7 @@ DEATH = ["received", "deactivation_requested", "deactivated", "notified"]
 
 @pytest.mark.parametrize("kind,path", [("birth", BIRTH), ("death", DEATH)])
 def test_the_happy_path_is_allowed_step_by_step(kind, path):
-    for current, target in zip(path, path[1:]):
+    for current, target in pairwise(path):
         assert check(kind, current, target) is None
 
 

@@ -177,5 +177,5 @@ def test_over_long_values_are_kept_with_a_note():
 
 def test_notes_name_claims_never_values():
     mapped = c.map_claims({"birthdate": "31/12/1999", "email": "nope", "gender": "Zorg"})
-    for claim, note in mapped.notes:
+    for _claim, note in mapped.notes:
         assert "1999" not in note and "nope" not in note and "Zorg" not in note

@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # A path literal that starts at the file-system root, other than the system folders a program may read.
 ABSOLUTE = re.compile(r"""(?:Path|open)\(\s*["']/(?!proc/|dev/|sys/|usr/|etc/|tmp/)[a-z]""")
 OUTSIDE = re.compile(r"""["'](?:\.\./)+shared/""")
-CHECKED = [p for folder in ("portal", "portal_sandbox", "tests", "bench", "migrations") for p in (ROOT / folder).rglob("*.py")]
+CHECKED = [p for folder in ("portal", "portal_sandbox", "tests", "bench", "migrations")
+           for p in (ROOT / folder).rglob("*.py")]
 
 
 @pytest.mark.parametrize("path", CHECKED, ids=lambda p: str(p.relative_to(ROOT)))

@@ -301,7 +301,7 @@ def _people_in_order(resources, kind):
         others = [p for p in patients if p is not child]
         if child is not None:
             people["child"] = _person(child, "child")
-        for role, patient in zip(("mother", "father"), others):
+        for role, patient in zip(("mother", "father"), others, strict=False):  # at most two
             people[role] = _person(patient, role)
     else:
         deceased = next((p for p in patients if p.get("deceasedBoolean") or p.get("deceasedDateTime")), None)

@@ -165,7 +165,8 @@ def check_header(body, sender_name, actions):
         raise RejectedError("rjct.version.invalid", f"header.version must be {VERSION}")
     stamp = header.get("message_ts")
     if not isinstance(stamp, str) or not DATE_TIME.match(stamp) or not _valid_datetime(stamp):
-        raise RejectedError("rjct.message_ts.invalid", "header.message_ts must be an ISO 8601 date-time with a timezone")
+        raise RejectedError("rjct.message_ts.invalid",
+                            "header.message_ts must be an ISO 8601 date-time with a timezone")
     action = header.get("action")
     if not isinstance(action, str) or not action:
         raise RejectedError("rjct.action.invalid", "header.action is required")
@@ -301,7 +302,8 @@ def parse_txn_status(body, sender_name):
         if not isinstance(request.get(key), str) or not request[key]:
             raise HttpError(400, "err.request.bad", f"message.txnstatus_request.{key} is required (a string)")
     if request["txn_type"] not in ("search", "subscibe", "receipt"):
-        raise HttpError(400, "err.request.bad", "message.txnstatus_request.txn_type must be search, subscibe or receipt")
+        raise HttpError(400, "err.request.bad",
+                        "message.txnstatus_request.txn_type must be search, subscibe or receipt")
     if request["txn_type"] != "receipt":
         raise RejectedError("rjct.action.not_supported", "only receipt (enrollment) transactions are kept here")
     attribute_type, value = request["attribute_type"], request.get("attribute_value")
