@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from portal import create_app, jobs  # noqa: E402
 from portal.clients import openimis as openimis_api, peer  # noqa: E402
-from portal.extensions import db  # noqa: E402
+from portal.extensions import commit_or_retry_once, db  # noqa: E402
 from tests.peers import free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -174,10 +174,10 @@ def portal_run(args, imis_url, spp_url, people, workers, tmp):
         product = next(p for p in client.products() if p.code == "SPC0001")
         officer = client.officers()[0]
         created = time.perf_counter()
-        batch = batches.create_batch_committed(
+        batch = commit_or_retry_once(lambda: batches.create_batch(
             source="ui", created_by="bench", entries=[(p, {}, None) for p in people],
             product=(product.id, product.code, product.name), officer=(officer.id, officer.code, officer.name),
-            enroll_date=date.today())
+            enroll_date=date.today()))
         batch_id, create_ms = batch.id, (time.perf_counter() - created) * 1000
 
     port = free_port()

@@ -446,18 +446,3 @@ def _create_policy(item, batch, client, fresh=False):
                  {"batch_id": item.batch_id, "chf_id": item.chf_id, "family_id": item.family_id}, actor="worker")
     db.session.commit()
     log.info("enrollment item done", extra={"item_id": item.id, "batch_id": item.batch_id})
-
-
-def create_batch_committed(**kwargs):
-    """create_batch + commit, once more if a concurrent batch claimed the same individuals meanwhile."""
-    for attempt in (1, 2):
-        try:
-            batch = create_batch(**kwargs)
-            db.session.commit()
-            return batch
-        except IntegrityError:
-            db.session.rollback()
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
-

@@ -7,9 +7,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from portal.auth.decorators import role_required
-from portal.clients import peer
 from portal.clients.errors import PeerError, TransientPeerError
-from portal.enrollment import batches, bp
+from portal.enrollment import batches, bp, registry
 from portal.enrollment.forms import PAGE_SIZES, EnrollForm, SearchForm, SupplyForm
 from portal.enrollment.models import EnrollmentBatch, EnrollmentItem, Selection
 from portal.extensions import commit_or_retry_once, db
@@ -28,7 +27,7 @@ SELECT_ALL_LIMIT = 5000
 def _search_state(source):
     """The search as typed (from the query string or a posted form), cleaned."""
     form = SearchForm(formdata=source)
-    sorts = peer("openspp").sorts  # DCI records carry no registration date
+    sorts = registry.sorts()
     form.sort.choices = [choice for choice in form.sort.choices if choice[0] in sorts]
     form.validate()
     size = int(form.size.data) if form.size.data and form.size.data.isdigit() else 20
@@ -47,10 +46,9 @@ def _find_kwargs(state):
 
 def _search(state):
     """(Page or None, error text or None)."""
-    client = peer("openspp")
-    sort = state["sort"] if state["sort"] in client.sorts else "name"
     try:
-        return client.search(**_find_kwargs(state), page=state["page"], page_size=state["size"], sort=sort), None
+        page = registry.search(_find_kwargs(state), page=state["page"], page_size=state["size"], sort=state["sort"])
+        return page, None
     except PeerError as exc:
         log.warning("openspp search failed", extra={"error": type(exc).__name__, "peer_status": exc.status})
         return None, _search_failure(exc)
@@ -71,7 +69,7 @@ def _results_context(form, state, page, error):
         "selected": batches.selected_ids(g.user.id, among=ids),
         "states": batches.enrollment_states(ids),
         "selection_count": batches.selection_count(g.user.id),
-        "sorts": peer("openspp").sorts,
+        "sorts": registry.sorts(),
     }
 
 
@@ -96,39 +94,8 @@ def update_selection():
     action = request.form.get("action", "")
     form, state = _search_state(request.form)
     user_id = g.user.id
-    client = peer("openspp")
     try:
-        if action == "set":  # one checkbox (htmx): checked → in the selection, unchecked → out
-            openspp_id = request.form.get("id", "")
-            if openspp_id in request.form.getlist("ids"):
-                person = client.get(openspp_id)
-                if person is None:
-                    abort(404)
-                batches.select_individuals(user_id, [person])
-            else:
-                batches.deselect(user_id, [openspp_id])
-        elif action == "update_page":  # without JavaScript: the page's checkboxes as they were sent
-            checked = set(request.form.getlist("ids"))
-            batches.deselect(user_id, set(request.form.getlist("page_ids")) - checked)
-            page, _error = _search(state)
-            batches.select_individuals(user_id, [p for p in (page.items if page else []) if p.openspp_id in checked])
-        elif action == "select_page":
-            page, _error = _search(state)
-            batches.select_individuals(user_id, page.items if page else [])
-        elif action == "select_all":
-            everyone = client.find(**_find_kwargs(state))
-            if len(everyone) > SELECT_ALL_LIMIT:
-                flash(_("A selection is limited to %(n)d people; narrow the search.", n=SELECT_ALL_LIMIT), "warn")
-            else:
-                added = batches.select_individuals(user_id, everyone)
-                flash(ngettext("%(num)d person added to the selection.", "%(num)d people added to the selection.",
-                               added), "ok")
-        elif action == "clear":
-            batches.clear_selection(user_id)
-        elif action == "remove":
-            batches.deselect(user_id, request.form.getlist("id"))
-        else:
-            abort(400)
+        _change_selection(action, state, user_id)
     except PeerError as exc:
         db.session.rollback()
         flash(_search_failure(exc), "error")
@@ -144,11 +111,48 @@ def update_selection():
     return redirect(url_for("enrollment.index", **{k: v for k, v in state.items() if v}), code=303)
 
 
+def _change_selection(action, state, user_id):
+    """Apply one selection action of the search page (the caller commits)."""
+    if action == "set":  # one checkbox (htmx): checked → in the selection, unchecked → out
+        openspp_id = request.form.get("id", "")
+        if openspp_id not in request.form.getlist("ids"):
+            batches.deselect(user_id, [openspp_id])
+            return
+        person = registry.individual(openspp_id)
+        if person is None:
+            abort(404)
+        batches.select_individuals(user_id, [person])
+    elif action == "update_page":  # without JavaScript: the page's checkboxes as they were sent
+        checked = set(request.form.getlist("ids"))
+        batches.deselect(user_id, set(request.form.getlist("page_ids")) - checked)
+        page, _error = _search(state)
+        batches.select_individuals(user_id, [p for p in (page.items if page else []) if p.openspp_id in checked])
+    elif action == "select_page":
+        page, _error = _search(state)
+        batches.select_individuals(user_id, page.items if page else [])
+    elif action == "select_all":
+        _select_everyone(state, user_id)
+    elif action == "clear":
+        batches.clear_selection(user_id)
+    elif action == "remove":
+        batches.deselect(user_id, request.form.getlist("id"))
+    else:
+        abort(400)
+
+
+def _select_everyone(state, user_id):
+    everyone = registry.everyone(_find_kwargs(state))
+    if len(everyone) > SELECT_ALL_LIMIT:
+        flash(_("A selection is limited to %(n)d people; narrow the search.", n=SELECT_ALL_LIMIT), "warn")
+        return
+    added = batches.select_individuals(user_id, everyone)
+    flash(ngettext("%(num)d person added to the selection.", "%(num)d people added to the selection.", added), "ok")
+
+
 def _fill_choices(form):
     """Products and officers from openIMIS's own lists; returns an error text if openIMIS cannot be read."""
-    client = peer("openimis")
     try:
-        products, officers = client.products(), client.officers()
+        products, officers = registry.products_and_officers()
     except PeerError as exc:
         form.product.choices, form.officer.choices = [], []
         return str(exc)

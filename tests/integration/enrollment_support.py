@@ -9,7 +9,7 @@ import httpx
 import portal_sandbox.openimis
 import portal_sandbox.openspp
 from portal.clients import peer
-from portal.extensions import db
+from portal.extensions import commit_or_retry_once, db
 from tests.fakes.openspp import clear_caches
 from tests.peers import live_peer
 
@@ -66,8 +66,9 @@ def enroll(app, entries, created_by="social"):
 
     product, officer = products_and_officer(app)
     with app.app_context():
-        batch = batches.create_batch_committed(source="ui", created_by=created_by, entries=entries, product=product,
-                                               officer=officer, enroll_date=date.today())
+        batch = commit_or_retry_once(lambda: batches.create_batch(
+            source="ui", created_by=created_by, entries=entries, product=product, officer=officer,
+            enroll_date=date.today()))
         return batch.id
 
 

@@ -11,7 +11,7 @@ from portal import messages
 from portal.clients.openspp import Individual
 from portal.enrollment import batches
 from portal.enrollment.models import EnrollmentItem
-from portal.extensions import db
+from portal.extensions import commit_or_retry_once, db
 from portal.messages import message
 
 FR = {"Accept-Language": "fr"}
@@ -31,10 +31,9 @@ def officer(make_app, login_as):
 def batch_of(app, *people):
     """A batch of `people`, each item's job run once (no openIMIS needed: these fail before calling it)."""
     with app.app_context():
-        batch = batches.create_batch_committed(source="ui", created_by="social",
-                                               entries=[(p, {}, None) for p in people],
-                                               product=(1, "SPC0001", "Cover"), officer=(1, "E0001", "Officer"),
-                                               enroll_date=date(2025, 7, 1))
+        batch = commit_or_retry_once(lambda: batches.create_batch(
+            source="ui", created_by="social", entries=[(p, {}, None) for p in people],
+            product=(1, "SPC0001", "Cover"), officer=(1, "E0001", "Officer"), enroll_date=date(2025, 7, 1)))
         items = db.session.scalars(db.select(EnrollmentItem).where(EnrollmentItem.batch_id == batch.id)
                                    .order_by(EnrollmentItem.id)).all()
         ids = [item.id for item in items]
