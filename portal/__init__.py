@@ -83,7 +83,7 @@ def _register_blueprints(app):
     for blueprint in (health.bp, audit.bp, jobs.bp, auth.bp, registration.bp, enrollment.bp, packets.bp):
         app.register_blueprint(blueprint)
     # Machine routes authenticate by HMAC or bearer token, not by a browser session: no CSRF.
-    for blueprint in (registration.api_bp, enrollment.api_bp, packets.api_bp):
+    for blueprint in (auth.api_bp, registration.api_bp, enrollment.api_bp, packets.api_bp):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
 
@@ -104,7 +104,7 @@ def _configure_requests(app):
 def _register_cli(app):
     from portal.auth.cli import users_cli
     from portal.cli import demo_command, translate_cli, worker_command
-    from portal.enrollment.apiclients import api_clients_cli
+    from portal.auth.apiclients import api_clients_cli
     from portal.packets.cli import packets_cli
 
     for command in (users_cli, worker_command, translate_cli, demo_command, api_clients_cli, packets_cli):

@@ -99,7 +99,7 @@ def items(app, batch_id):
 
 def api_client(app, name="openspp"):
     """Create an API client; returns (client_id, secret)."""
-    from portal.enrollment.apiclients import create_client
+    from portal.auth.apiclients import create_client
 
     with app.app_context():
         client, secret = create_client(name, actor="test")

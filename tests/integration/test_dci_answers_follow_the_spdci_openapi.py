@@ -22,7 +22,7 @@ Where the IBR document is loose or inconsistent the test says which reading it t
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from portal.enrollment import apiclients
+from portal.auth import apiclients
 from tests.dci_spec import AUTHZ, IBR, REGISTRY_CORE, component, problems, ref, response_schema
 from tests.integration.enrollment_support import api_client, bearer, ibr_envelope, person, sample
 

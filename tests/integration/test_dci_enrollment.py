@@ -114,7 +114,7 @@ def test_someone_enrolled_from_the_ui_is_refused_when_pushed(setup):
 
 def test_an_expired_token_is_refused(setup):
     app, http, token, _imis = setup
-    from portal.enrollment.models import ApiToken
+    from portal.auth.models import ApiToken
     from portal.timeutil import utcnow
 
     with app.app_context():

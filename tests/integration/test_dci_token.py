@@ -12,7 +12,7 @@ def test_cli_creates_a_client_and_shows_the_secret_once(app):
     assert result.exit_code == 0, result.output
     secret = result.output.split("client_secret:")[1].split()[0]
     client_id = result.output.split("client_id:")[1].split()[0]
-    from portal.enrollment.models import ApiClient
+    from portal.auth.models import ApiClient
 
     with app.app_context():
         stored = db.session.scalar(db.select(ApiClient).where(ApiClient.name == "openspp-prod"))

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 
 from portal import audit
 from portal.auth.passwords import burn_time, hash_password, verify_password
-from portal.enrollment.models import ApiClient, ApiToken
+from portal.auth.models import ApiClient, ApiToken
 from portal.extensions import db
 from portal.timeutil import utcnow
 
