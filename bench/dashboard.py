@@ -44,7 +44,7 @@ PACKET_COLUMNS = (
     "uin_token", "opencrvs_event_id", "action_id", "error_code", "error_message", "attempts", "polls", "retries",
     "error_notified", "received_at", "state_changed_at", "uin_issued_at", "notified_at", "updated_at")
 EVENT_COLUMNS = ("id", "packet_id", "created_at", "step", "state", "detail", "attempt")
-# (step that moves the packet there, state) along each path, as portal/packets/handlers.py writes them
+# (step that moves the packet there, state) along each path, as portal/packets/handlers/ writes them
 BIRTH_STEPS = (("intake", "received"), ("mosip.create_packet", "packet_created"), ("mosip.trigger", "synced"),
                ("mosip.status", "processing"), ("mosip.credential", "uin_issued"), ("opencrvs.notify", "notified"))
 DEATH_STEPS = (("intake", "received"), ("mosip.deactivate", "deactivation_requested"),

@@ -218,7 +218,7 @@ def packets(*, kind: str | None = None, state: str | None = None, stuck: bool = 
 
 
 def unmatched_credentials(page: int = 1) -> Page:
-    """MOSIP credentials received for no known packet (kept, matched again later: portal.packets.handlers),
+    """MOSIP credentials received for no known packet (kept, matched again later: portal.packets.handlers.credentials),
     newest first; read through the (channel, status, received_at) index."""
     query = (select(InboundEvent).where(InboundEvent.channel == "mosip", InboundEvent.status == "unmatched")
              .order_by(InboundEvent.received_at.desc(), InboundEvent.id.desc()))

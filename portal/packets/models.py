@@ -39,7 +39,7 @@ class InboundEvent(db.Model):
     `(channel, key)` is unique: the same event twice is stored once (OpenCRVS: the record and topic;
     MOSIP: `event.id`). `status`: accepted (stored, work queued), processed, ignored, error (could not be
     used; `detail` says why), unmatched (a MOSIP credential that names no packet the portal knows: kept, listed
-    for supervisors, matched again later; `portal.packets.handlers`).
+    for supervisors, matched again later; `portal.packets.handlers.credentials`).
 
     `match_keys` (MOSIP credentials): what the credential was looked up by, `{"rid": [...],
     "registration_number": [...], "opencrvs_id": [...]}` (ids of the record, not of the person) and `uin`, a

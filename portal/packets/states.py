@@ -86,7 +86,7 @@ def is_terminal(state):
     return state in TERMINAL
 
 
-# Which pipeline step moves a packet on from each state (the job kinds in handlers.py).
+# Which pipeline step moves a packet on from each state (the job kinds in handlers/).
 NEXT_STEP = {
     "birth": {
         "received": "mosip.create_packet",

@@ -31,7 +31,7 @@ STATE_LABELS = {
     "failed": _l("Failed"),
     "rejected": _l("Rejected"),
 }
-# Timeline steps (the job kinds in handlers.py, and the supervisor's actions); the page shows the code beside.
+# Timeline steps (the job kinds in handlers/, and the supervisor's actions); the page shows the code beside.
 STEP_LABELS = {
     "intake": _l("Intake"),
     "mosip.rid": _l("RID"),

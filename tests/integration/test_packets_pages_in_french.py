@@ -130,7 +130,7 @@ def correction_of_a_birth(app, monkeypatch, birth_state):
     with app.app_context():
         tracking_id = db.session.get(Packet, birth_id).tracking_id
     packet_id = add(app, topic="BIRTH_CORRECTED", process="CRVS_UPDATE", tracking_id=tracking_id)
-    monkeypatch.setattr(handlers, "_event", lambda packet: SimpleNamespace(record=None))
+    monkeypatch.setattr(handlers.packet, "_event", lambda packet: SimpleNamespace(record=None))
     with app.app_context():
         try:
             handlers.create_packet({"packet_id": packet_id})
