@@ -7,6 +7,7 @@ What a status means is the caller's business (a MOSIP 500 can be refused credent
 raised as `TransientPeerError` like a timeout (and retried when `retries` allows it).
 """
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -25,17 +26,20 @@ def is_transient_status(status: int) -> bool:
 
 
 class PeerHttp:
-    """HTTP to one peer. `label` names it in messages ("openIMIS"); `peer` is its code in errors and logs.
+    """HTTP to one peer. `label` names it in messages ("openIMIS"); `peer` is its code in errors and logs;
+    `limit` bounds the calls in flight (a semaphore shared by every client of that peer in the process).
 
     `unavailable(op, status)` builds the error raised for a network failure (`status` None) or a transient status;
     by default a `TransientPeerError` that says what happened in plain words."""
 
     def __init__(self, peer: str, label: str, *, timeout: float, transport: httpx.BaseTransport | None = None,
                  base_url: str = "", retries: int = 0, retry_delays: Sequence[float] = (),
-                 unavailable: Callable[[str, int | None], PeerError] | None = None):
+                 unavailable: Callable[[str, int | None], PeerError] | None = None, limit=None):
         self.peer, self.label, self.timeout = peer, label, timeout
         self.retries, self.retry_delays = max(0, retries), tuple(retry_delays)
         self._unavailable = unavailable
+        # calls in flight at once against this peer (a semaphore shared by the clients of one peer), or no limit
+        self.limit = limit if limit is not None else contextlib.nullcontext()
         self.client = httpx.Client(base_url=base_url, timeout=timeout, transport=transport)
 
     def close(self):
@@ -61,7 +65,8 @@ class PeerHttp:
             started = time.perf_counter()
             error = cause = status = None
             try:
-                response = self.client.request(method, url, **kwargs)
+                with self.limit:
+                    response = self.client.request(method, url, **kwargs)
             except httpx.HTTPError as exc:
                 error, cause = self.unavailable(op, None, exc), exc
             else:

@@ -77,3 +77,21 @@ def test_one_log_line_per_call_without_the_query(caplog):
     [record] = caplog.records
     assert (record.peer, record.op, record.status, record.attempt) == ("peer", "probe", 200, 1)
     assert "2784528096" not in caplog.text
+
+
+def test_the_limit_is_held_during_each_call():
+    held = []
+
+    class Limit:
+        def __enter__(self):
+            held.append("in")
+
+        def __exit__(self, *exc):
+            held.append("out")
+
+    def handler(request):
+        assert held[-1] == "in"  # the call runs inside the limit
+        return httpx.Response(200)
+
+    http(handler, limit=Limit()).request("GET", "http://peer.test/x", "probe")
+    assert held == ["in", "out"]

@@ -79,16 +79,7 @@ _limits_lock = threading.Lock()
 
 
 class _Http(PeerHttp):
-    """PeerHttp holding one of the calls in flight allowed against this MOSIP, and saying a network failure
-    the way the packets' notes have always said it."""
-
-    def __init__(self, *args, limit, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.limit = limit
-
-    def request(self, method, url, op, **kwargs):
-        with self.limit:
-            return super().request(method, url, op, **kwargs)
+    """PeerHttp saying a network failure against MOSIP the way the packets' notes have always said it."""
 
     def unavailable(self, op, status=None, exc=None, response=None):
         if isinstance(exc, httpx.TimeoutException):

@@ -88,16 +88,7 @@ class OutcomeNotSentError(PermanentPeerError):
 
 
 class _Http(PeerHttp):
-    """PeerHttp holding one of the calls in flight allowed against this OpenCRVS, and saying a network failure
-    the way callers have always read it."""
-
-    def __init__(self, *args, limit, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.limit = limit
-
-    def request(self, method, url, op, **kwargs):
-        with self.limit:
-            return super().request(method, url, op, **kwargs)
+    """PeerHttp saying a network failure against OpenCRVS the way callers have always read it."""
 
     def unavailable(self, op, status=None, exc=None, response=None):
         if isinstance(exc, httpx.TimeoutException):
