@@ -488,24 +488,7 @@ class MosipState:
                 "credentialType": self.credential_type, "protectionKey": protection_key, "registrationId": wf["rid"]}
         if isinstance(brn, str):
             data["opencrvsBRN"] = brn
-        share_uri = None
-        if self.credential_via_datashare:
-            key = self.uuid().replace("-", "")
-            with self.lock:
-                self.datashares[key] = {"data": encrypted, "uses": 0}
-            share_uri = f"{self.public_url}/v1/datashare/get/mpolicy-default-{partner_id}/{partner_id}/{key}"
-        else:
-            data["credential"] = encrypted
-        topic = f"{partner_id}/CREDENTIAL_ISSUED"
-        event = {
-            "publisher": "CREDENTIAL_SERVICE", "topic": topic, "publishedOn": issued,
-            "event": {"id": event_id, "transactionId": transaction_id, "type": {"namespace": "mosip", "name": "mosip"},
-                      "timestamp": issued, "dataShareUri": share_uri, "data": data},
-        }
-        with self.lock:
-            self.credentials.append({"rid": wf["rid"], "partner": partner_id, "eventId": event_id,
-                                     "transactionId": transaction_id, "datashare": share_uri is not None})
-        self.hub.publish(topic, json.dumps(event).encode())
+        self._publish_credential(wf, partner_id, data, encrypted, event_id, transaction_id, issued)
 
     def _issue_stage_credential(self, wf, partner_id):
         """The credential MOSIP's OpenCRVS stage asks for, as MOSIP's credential service issues it.
@@ -561,6 +544,11 @@ class MosipState:
         data = {label: brn} if isinstance(brn, str) and brn else {}
         data.update({"proof": {"signature": crypto.detached_jws(encrypted.encode(), self.secret)},
                      "credentialType": self.credential_type, "protectionKey": pin})
+        self._publish_credential(wf, partner_id, data, encrypted, event_id, request_id, issued)
+
+    def _publish_credential(self, wf, partner_id, data, encrypted, event_id, transaction_id, issued):
+        """`<partner>/CREDENTIAL_ISSUED` with the credential inline or behind a data share link, as MOSIP's
+        credential service publishes it (the event shape both credential styles share)."""
         share_uri = None
         if self.credential_via_datashare:
             key = self.uuid().replace("-", "")
@@ -572,12 +560,12 @@ class MosipState:
         topic = f"{partner_id}/CREDENTIAL_ISSUED"
         event = {
             "publisher": "CREDENTIAL_SERVICE", "topic": topic, "publishedOn": issued,
-            "event": {"id": event_id, "transactionId": request_id, "type": {"namespace": "mosip", "name": "mosip"},
+            "event": {"id": event_id, "transactionId": transaction_id, "type": {"namespace": "mosip", "name": "mosip"},
                       "timestamp": issued, "dataShareUri": share_uri, "data": data},
         }
         with self.lock:
             self.credentials.append({"rid": wf["rid"], "partner": partner_id, "eventId": event_id,
-                                     "transactionId": request_id, "datashare": share_uri is not None})
+                                     "transactionId": transaction_id, "datashare": share_uri is not None})
         self.hub.publish(topic, json.dumps(event).encode())
 
     def read_datashare(self, key):

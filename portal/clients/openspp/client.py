@@ -156,22 +156,18 @@ class RegistryClient(_BaseClient):
         return self._parse(self._json(response, "individual"))
 
     def _fetch_all(self):
-        response = self._http.request("GET", f"{self.root}/individual", "list", transient_status_fails=True,
-                                      headers={"Accept": "application/json"})
-        if response.status_code == 400 and self._detail(response) == REGISTRY_NO_MATCH:
-            return []
-        self._check(response)
-        body = self._json(response, "list")
-        if not isinstance(body, list):
-            raise PermanentPeerError("openSPP sent an individual list that is not a list", peer=PEER)
-        return [self._parse(row) for row in body[: self.max_records]]
+        return self._individuals("list")
 
     def _matching(self, name):
         if not name:
             return self._listing()
         # The registry filters by name itself (SQL LIKE, case-sensitive).
-        response = self._http.request("GET", f"{self.root}/individual", "search", transient_status_fails=True,
-                                      params={"name": name}, headers={"Accept": "application/json"})
+        return self._individuals("search", params={"name": name})
+
+    def _individuals(self, op, params=None):
+        """`GET /individual[?name=]`: the registry's list; its "no match" 400 is an empty list."""
+        response = self._http.request("GET", f"{self.root}/individual", op, transient_status_fails=True,
+                                      params=params, headers={"Accept": "application/json"})
         if response.status_code == 400 and self._detail(response) == REGISTRY_NO_MATCH:
             return []
         self._check(response)
