@@ -9,7 +9,7 @@
 from flask import Flask
 
 from portal_sandbox.faults import install_faults
-from portal_sandbox.opencrvs import routes
+from portal_sandbox.opencrvs.routes import bp
 from portal_sandbox.opencrvs.state import State
 
 
@@ -17,8 +17,7 @@ def create_app(config=None):
     app = Flask(__name__)
     app.config.update(config or {})
     app.json.sort_keys = False
-    state = State(app.config)
-    app.extensions["opencrvs"] = state
+    app.extensions["opencrvs"] = State(app.config)
     install_faults(app)
-    routes.register(app, state)
+    app.register_blueprint(bp)
     return app
