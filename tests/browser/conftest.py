@@ -6,12 +6,11 @@ import threading
 import time
 
 import pytest
-from werkzeug.serving import make_server
 
 from portal import create_app, jobs
 from portal.extensions import db
 from tests.conftest import BASE_CONFIG, PASSWORD
-from tests.peers import free_port
+from tests.peers import listening_socket, serve_on
 
 CHROMIUM = os.environ.get("PORTAL_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -76,13 +75,12 @@ def make_live_portal(sqlite_template, tmp_path):
     def start(overrides=None, run_jobs=True):
         path = tmp_path / f"live-{len(servers)}.sqlite3"
         shutil.copy(sqlite_template, path)
-        port = free_port()
+        sock, port = listening_socket()
         url = f"http://127.0.0.1:{port}"
         app = create_app({**BASE_CONFIG, "TESTING": False, "WTF_CSRF_ENABLED": True,
                           "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "PORTAL_PUBLIC_URL": url,
                           **(overrides or {})})
-        server = make_server("127.0.0.1", port, app, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        server = serve_on(sock, app)
         stop = threading.Event()
         if run_jobs:
             threading.Thread(target=_run_jobs, args=(app, stop), daemon=True).start()
