@@ -7,6 +7,7 @@ from flask import current_app, jsonify, request
 
 from portal.auth import api_bp, apiclients
 from portal.extensions import db, limiter
+from portal.jsonbody import JsonBodyError, read_json
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,10 @@ def _oauth_error(status, error, description):
 @limiter.limit(lambda: current_app.config["PORTAL_API_TOKEN_LIMIT"])
 def token():
     if request.mimetype == "application/json":
-        data = request.get_json(silent=True)
+        try:
+            data = read_json(request.get_data())
+        except JsonBodyError as exc:
+            return _oauth_error(400, "invalid_request", str(exc))
         if not isinstance(data, dict):
             return _oauth_error(400, "invalid_request", "the body is not a JSON object")
     else:

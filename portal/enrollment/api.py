@@ -21,6 +21,7 @@ from portal.auth import apiclients
 from portal.enrollment import batches
 from portal.enrollment.models import DciMessage, EnrollmentBatch, EnrollmentItem
 from portal.extensions import commit_or_retry_once, db
+from portal.jsonbody import JsonBodyError, read_json
 from portal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -79,9 +80,11 @@ def _json_body():
     if request.mimetype != "application/json":
         raise dci.HttpError(415, "err.request.bad", "the body must be application/json")
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise dci.HttpError(400, "err.request.bad", "the body is not valid JSON") from None
+        body = read_json(raw)
+    except JsonBodyError as exc:  # the general words first, then the reader's precise reason
+        raise dci.HttpError(400, "err.request.bad", "the body is not valid JSON",
+                            errors=[{"code": "err.request.bad", "message": "the body is not valid JSON"},
+                                    {"code": "err.request.bad", "message": str(exc)}]) from None
     if not isinstance(body, dict):
         raise dci.HttpError(400, "err.request.bad", "the body must be a JSON object")
     if isinstance(body.get("header"), dict) and isinstance(body["header"].get("message_id"), str):

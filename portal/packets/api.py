@@ -5,7 +5,6 @@ never answers 500: a refusal is 400/401/422 with a precise message (no personal 
 personal data; a database outage is 503 so the peer retries.
 """
 
-import json
 import logging
 from datetime import timedelta
 
@@ -17,6 +16,7 @@ from portal.clients import mosip as mosip_client, peer
 from portal.clients.errors import PeerError
 from portal.clients.opencrvs import TokenRejectedError, interop, webhook
 from portal.extensions import db, limiter
+from portal.jsonbody import JsonBodyError, read_json
 from portal.packets.models import Packet, Subscription
 from portal.packets.pipeline import accept_crvs_event, accept_websub_event
 from portal.timeutil import utcnow
@@ -154,9 +154,9 @@ def websub_event():
     if not mosip_client.verify_hub_signature(secret, raw, signature):
         return _refuse(401, "missing or invalid X-Hub-Signature", "mosip")
     try:
-        payload = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        payload = None
+        payload = read_json(raw)
+    except JsonBodyError as exc:
+        return _refuse(400, str(exc), "mosip")
     if not isinstance(payload, dict):
         return _refuse(400, "the body is not a JSON object", "mosip")
     try:

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from portal.clients.mosip.identity import identity_fields
+from portal.jsonbody import JsonBodyError, read_json
 
 from . import fhir
 
@@ -216,17 +216,12 @@ def json_object(payload):
         if not text.strip():
             raise IntakeError(400, "the body is empty")
         try:
-            payload = json.loads(text, parse_constant=_not_json)
-        except json.JSONDecodeError as exc:
-            raise IntakeError(400, f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+            payload = read_json(text)
+        except JsonBodyError as exc:
+            raise IntakeError(400, str(exc)) from None
     if not isinstance(payload, Mapping):
         raise IntakeError(400, "the body must be a JSON object")
     return payload, text
-
-
-def _not_json(name):
-    # Python reads NaN and Infinity; JSON (and PostgreSQL, which stores the body as received) does not.
-    raise IntakeError(400, f"malformed JSON: {name} is not a JSON value")
 
 
 def nonempty_string(value):
