@@ -6,6 +6,7 @@ import os
 from flask import Flask, current_app, request, session
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from portal import clients
 from portal.config import MIGRATIONS_DIR, ensure_required, instance_path, load_config
@@ -30,6 +31,7 @@ def create_app(config=None):
     configure_logging(app)
     _configure_extensions(app)
     _configure_proxy(app)
+    app.url_map.converters["int"] = DatabaseIdConverter  # before any route is registered
     _register_blueprints(app)
     _configure_requests(app)
     _register_cli(app)
@@ -74,6 +76,16 @@ def _configure_proxy(app):
     hops = app.config["PORTAL_PROXY_HOPS"]
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:…>` in a URL is a database id: 1 to 2³¹−1 (PostgreSQL's integer). Anything else does not match the
+    route (a 404) instead of reaching a query that fails."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _register_blueprints(app):
