@@ -4,6 +4,7 @@ from flask import Blueprint, render_template, request
 
 from portal.auth.decorators import role_required
 from portal.extensions import db
+from portal.paging import page_arg
 
 from .models import ACTION_LABELS, AuditEvent
 
@@ -30,5 +31,6 @@ def filtered_events(filters):
 def index():
     filters = {name: request.args.get(name, "").strip()[:150]
                for name in ("actor", "action", "subject_type", "subject_id")}
-    page = db.paginate(filtered_events(filters), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False)
+    page = db.paginate(filtered_events(filters), page=page_arg(), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE,
+                       error_out=False)
     return render_template("audit/index.html", page=page, filters=filters)

@@ -13,6 +13,7 @@ from portal.enrollment.forms import PAGE_SIZES, EnrollForm, SearchForm, SupplyFo
 from portal.enrollment.models import EnrollmentBatch, EnrollmentItem, Selection
 from portal.extensions import commit_or_retry_once, db
 from portal.htmx import htmx_redirect, is_htmx
+from portal.paging import page_arg
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def _search_state(source):
         "by": form.by.data if form.by.data in ("name", "id") else "name",
         "size": size if size in PAGE_SIZES else 20,
         "sort": form.sort.data if form.sort.data in sorts else "name",
-        "page": max(1, source.get("page", 1, type=int) or 1),
+        "page": page_arg(source=source),
     }
 
 
@@ -164,7 +165,7 @@ def _fill_choices(form):
 
 
 def _review(form, status=200):
-    page = batches.selection_page(g.user.id, request.args.get("page", 1, type=int), 50)
+    page = batches.selection_page(g.user.id, page_arg(), 50)
     rows = [(row, batches.Individual.from_dict(row.snapshot)) for row in page.items]
     states = batches.enrollment_states([row.openspp_id for row, _ in rows])
     return render_template("enrollment/selection.html", form=form, page=page, rows=rows, states=states,
@@ -193,7 +194,7 @@ def supply(selection_id):
         flash(_("Saved for %(name)s.", name=row.display_name), "ok")
     else:
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
-    return htmx_redirect(url_for("enrollment.review", page=request.args.get("page", 1, type=int)))
+    return htmx_redirect(url_for("enrollment.review", page=page_arg()))
 
 
 @bp.post("/batches")
@@ -230,7 +231,7 @@ def start_batch():
 @bp.get("/batches")
 @role_required(*ROLES)
 def batch_list():
-    pagination, counts = batches.batches_with_counts(request.args.get("page", 1, type=int))
+    pagination, counts = batches.batches_with_counts(page_arg())
     return render_template("enrollment/batches.html", pagination=pagination, counts=counts)
 
 
@@ -248,7 +249,7 @@ def batch(batch_id):
     status = request.args.get("status", "all")
     if status not in ("all", "waiting", "done", "failed", "duplicate"):
         status = "all"
-    items = batches.items_page(batch.id, status, request.args.get("page", 1, type=int))
+    items = batches.items_page(batch.id, status, page_arg())
     counts = batches.batch_counts(batch.id)
     return render_template("enrollment/batch.html", batch=batch, counts=counts, items=items, status=status,
                            numbers=batches.insurance_numbers(batch.id) if counts["done"] else [],

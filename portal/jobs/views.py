@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from portal.auth.decorators import role_required
 from portal.extensions import db
+from portal.paging import page_arg
 
 from .models import STATUSES, Job
 from .queue import counts, retry
@@ -20,7 +21,7 @@ def index():
     if status not in STATUSES:
         abort(400)
     query = select(Job).where(Job.status == status).order_by(Job.id.desc())
-    page = db.paginate(query, per_page=50, max_per_page=50, error_out=False)
+    page = db.paginate(query, page=page_arg(), per_page=50, max_per_page=50, error_out=False)
     return render_template("jobs/index.html", page=page, status=status, counts=counts())
 
 

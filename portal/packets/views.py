@@ -15,6 +15,7 @@ from portal.packets import bp, dashboard
 from portal.packets.forms import RejectForm, RetryForm
 from portal.packets.models import Packet, stuck_seconds
 from portal.packets.states import STATES, TERMINAL
+from portal.paging import page_arg
 from portal.timeutil import utcnow
 
 ROLES = ("supervisor", "admin")
@@ -102,13 +103,6 @@ def _filters():
     return {"kind": kind, "state": state, "window": window, "q": q, "stuck": "1" if args.get("stuck") == "1" else ""}
 
 
-def _int_arg(name):
-    try:
-        return max(1, int(request.args.get(name, 1)))
-    except ValueError:
-        return 1
-
-
 def _poll_seconds():
     return current_app.config["PORTAL_PACKETS_POLL_SECONDS"]
 
@@ -151,20 +145,20 @@ def _throughput_context(filters):
 
 
 def _failures_context(filters):
-    page = dashboard.failures(_int_arg("fpage"), filters["kind"] or None)
+    page = dashboard.failures(page_arg("fpage"), filters["kind"] or None)
     data = [[p.id, p.state, p.attempts, p.error_code, p.state_changed_at] for p in page.items] + [page.has_next]
     return data, {"page": page, "filters": filters, "retry_form": RetryForm()}
 
 
 def _unmatched_context(filters):
-    page = dashboard.unmatched_credentials(_int_arg("upage"))
+    page = dashboard.unmatched_credentials(page_arg("upage"))
     data = [[row.id, row.status, row.match_keys] for row in page.items] + [page.has_next, page.page]
     return data, {"page": page, "filters": filters}
 
 
 def _list_context(filters):
     page = dashboard.packets(kind=filters["kind"] or None, state=filters["state"] or None,
-                             stuck=bool(filters["stuck"]), q=filters["q"] or None, page=_int_arg("page"))
+                             stuck=bool(filters["stuck"]), q=filters["q"] or None, page=page_arg())
     now = utcnow()
     data = [[p.id, p.state, p.state_changed_at, p.rid] for p in page.items] + [page.has_next, page.page]
     return data, {"page": page, "filters": filters, "now": now}

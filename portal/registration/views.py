@@ -12,6 +12,7 @@ from portal.auth.decorators import public, role_required
 from portal.clients import esignet
 from portal.extensions import db
 from portal.htmx import htmx_redirect, is_htmx
+from portal.paging import page_arg
 from portal.registration import api_bp, bp, codes, records, verification
 from portal.registration.forms import ACTIONS, RegistrationForm
 from portal.registration.models import STATUSES
@@ -59,7 +60,7 @@ def _render_form(form, lists, registration=None, status=200, error=None):
 def index():
     corrected = request.args.get("corrected") == "1"
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
-    page = db.paginate(records.visible_query(g.user, corrected=corrected, status=status), per_page=50,
+    page = db.paginate(records.visible_query(g.user, corrected=corrected, status=status), page=page_arg(), per_page=50,
                        max_per_page=50, error_out=False)
     return render_template("registration/index.html", page=page, corrected=corrected, status=status,
                            statuses=STATUSES)
