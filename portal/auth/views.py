@@ -12,6 +12,7 @@ from portal.auth.forms import ROLE_LABELS, ChangePasswordForm, ConfirmForm, Logi
 from portal.auth.models import User
 from portal.auth.sessions import revoke_all, start_session
 from portal.extensions import db, limiter, login_account_key
+from portal.redirects import local_path
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +35,7 @@ def _address_limit():
 
 def _safe_next(target):
     """Only same-site paths: never redirect to another host after login."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("auth.home")
+    return local_path(target, url_for("auth.home"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

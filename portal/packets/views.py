@@ -2,8 +2,6 @@
 search, and one packet's timeline. Every panel polls itself with htmx and answers 204 (nothing to swap)
 when its data has not changed since the version the page holds."""
 
-from urllib.parse import urlsplit
-
 from flask import abort, current_app, flash, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,6 +14,7 @@ from portal.packets.forms import RejectForm, RetryForm
 from portal.packets.models import Packet, stuck_seconds
 from portal.packets.states import STATES, TERMINAL
 from portal.paging import page_arg
+from portal.redirects import local_path
 from portal.timeutil import utcnow
 
 ROLES = ("supervisor", "admin")
@@ -250,11 +249,8 @@ def timeline(packet_id):
 
 def _next_url(packet):
     """Back where the button was: the dashboard (with its filters) or the packet page; never off-site."""
-    target = request.form.get("next") or ""
-    parts = urlsplit(target)
-    if not parts.scheme and not parts.netloc and parts.path.startswith(url_for("packets.dashboard")):
-        return target
-    return url_for("packets.detail", packet_id=packet.id)
+    return local_path(request.form.get("next"), url_for("packets.detail", packet_id=packet.id),
+                      prefix=url_for("packets.dashboard"))
 
 
 @bp.post("/<int:packet_id>/retry")
