@@ -104,8 +104,10 @@ def _configure_requests(app):
     from portal import messages, security_headers
     from portal.health import peers
     from portal.auth.sessions import load_user
+    from portal.inputs import refuse_nul_bytes
     from portal.navigation import inject_navigation
 
+    app.before_request(refuse_nul_bytes)
     app.before_request(load_user)
     app.context_processor(peers.inject_peer_strip)
     app.context_processor(inject_navigation)
