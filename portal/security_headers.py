@@ -12,6 +12,8 @@ _POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-s
 
 def init_app(app):
     issuer_origin = origin_of(app.config.get("PORTAL_ESIGNET_ISSUER"))
+    # HSTS only where the portal is served over https: a year, the value browsers' preload lists ask for.
+    https = (app.config.get("PORTAL_PUBLIC_URL") or "").startswith("https://")
 
     @app.after_request
     def security_headers(response):
@@ -20,6 +22,8 @@ def init_app(app):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.add("Vary", "HX-Request")
+        if https:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if g.get("user") is not None:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
