@@ -1,34 +1,18 @@
-"""Enrollment domain: the officer's selection, batches and items, and the job that enrolls one item.
+"""Enrollment batches: a batch of openSPP individuals with one item (and one job) each, the claim that keeps an
+individual in one item only, counts, pages and retries. The job itself is in `portal.enrollment.handlers`."""
 
-An item's job creates the openIMIS family with the individual as head insuree, then the family's policy.
-Each step's clientMutationId (and the insurance number) is saved before the mutation is sent, and the
-openIMIS client never re-sends a mutation it finds received or successful: a retry after a crash or an
-outage continues where the last attempt stopped, so every item is enrolled exactly once.
-"""
-
-import logging
 import uuid
-from datetime import date
 
-from sqlalchemy import case, delete, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import case, func, select
 
 from portal import audit, jobs, messages
-from portal.clients import openimis as openimis_api
-from portal.clients import peer
-from portal.clients.errors import PermanentPeerError, TransientPeerError
-from portal.clients.openspp import Individual
-from portal.enrollment.mapping import MappingError, to_insuree
-from portal.enrollment.models import EnrollmentBatch, EnrollmentClaim, EnrollmentItem, Selection
+from portal.enrollment.models import EnrollmentBatch, EnrollmentClaim, EnrollmentItem
 from portal.extensions import db
 from portal.messages import message
 from portal.timeutil import utcnow
 
-log = logging.getLogger(__name__)
-
 JOB_KIND = "openimis.enroll"
 CHUNK = 500  # ids per IN (...) list
-NUMBER_ATTEMPTS = 3  # insurance numbers tried before an item fails (a taken number is refused by openIMIS)
 
 
 class BatchError(ValueError):
@@ -39,70 +23,6 @@ def chunks(values):
     values = list(values)
     for start in range(0, len(values), CHUNK):
         yield values[start:start + CHUNK]
-
-
-# ---------------------------------------------------------------------------------------------------
-# Selection (per officer, kept across pages and searches)
-
-
-def selected_ids(user_id, among=None):
-    query = select(Selection.openspp_id).where(Selection.user_id == user_id)
-    if among is None:
-        return set(db.session.scalars(query))
-    found = set()
-    for chunk in chunks(among):
-        found |= set(db.session.scalars(query.where(Selection.openspp_id.in_(chunk))))
-    return found
-
-
-def selection_count(user_id):
-    return db.session.scalar(select(func.count()).select_from(Selection).where(Selection.user_id == user_id))
-
-
-def select_individuals(user_id, individuals):
-    """Add individuals to the selection (those already in it are left as they are); returns how many were new."""
-    individuals = {i.openspp_id: i for i in individuals}
-    already = selected_ids(user_id, among=individuals)
-    new = [Selection(user_id=user_id, openspp_id=key, display_name=person.name[:300], snapshot=person.to_dict())
-           for key, person in individuals.items() if key not in already]
-    db.session.add_all(new)
-    return len(new)
-
-
-def deselect(user_id, openspp_ids):
-    for chunk in chunks(openspp_ids):
-        db.session.execute(delete(Selection).where(Selection.user_id == user_id, Selection.openspp_id.in_(chunk)))
-
-
-def clear_selection(user_id):
-    db.session.execute(delete(Selection).where(Selection.user_id == user_id))
-
-
-def selection_page(user_id, page, per_page):
-    query = select(Selection).where(Selection.user_id == user_id).order_by(Selection.display_name, Selection.id)
-    return db.paginate(query, page=page, per_page=per_page, max_per_page=200, error_out=False)
-
-
-# ---------------------------------------------------------------------------------------------------
-# What the search page shows per row
-
-
-def enrollment_states(openspp_ids):
-    """{openspp_id: (state, detail)}: ("enrolled", insurance number) or ("in_batch", batch id)."""
-    states = {}
-    for chunk in chunks(openspp_ids):
-        rows = db.session.execute(
-            select(EnrollmentClaim.openspp_id, EnrollmentItem.status, EnrollmentItem.chf_id, EnrollmentItem.batch_id)
-            .join(EnrollmentItem, EnrollmentItem.id == EnrollmentClaim.item_id)
-            .where(EnrollmentClaim.openspp_id.in_(chunk))
-        )
-        for openspp_id, status, chf_id, batch_id in rows:
-            states[openspp_id] = ("enrolled", chf_id) if status == "done" else ("in_batch", batch_id)
-    return states
-
-
-# ---------------------------------------------------------------------------------------------------
-# Batches
 
 
 def create_batch(*, source, created_by, entries, product, officer, enroll_date, location_id=None, sender_id=None):
@@ -134,7 +54,7 @@ def create_batch(*, source, created_by, entries, product, officer, enroll_date, 
                               status="waiting")
         owner = claimed.get(person.openspp_id)
         if owner is not None:
-            _duplicate(item, owner)
+            mark_duplicate(item, owner)
         items.append(item)
     db.session.add_all(items)
     db.session.flush()
@@ -166,7 +86,7 @@ def duplicate_reason(owner):
     return message("enrollment.already_in_batch", batch=owner.batch_id)
 
 
-def _duplicate(item, owner):
+def mark_duplicate(item, owner):
     """`item` is the same individual as `owner`, the item that holds the claim."""
     item.status, item.chf_id, item.finished_at = "duplicate", owner.chf_id, utcnow()
     messages.store(item, "error", duplicate_reason(owner))
@@ -281,168 +201,3 @@ def insurance_numbers(batch_id):
         .where(EnrollmentItem.batch_id == batch_id, EnrollmentItem.status == "done")
         .order_by(EnrollmentItem.id)
     ).all()
-
-
-# ---------------------------------------------------------------------------------------------------
-# The job: enroll one item
-
-
-def process_item(item_id):
-    """Run (or continue) the enrollment of one item. Transient peer errors propagate (the queue retries);
-    everything else ends as a failed item with the reason in plain words."""
-    item = db.session.get(EnrollmentItem, item_id)
-    if item is None or item.status in ("done", "duplicate", "failed"):
-        return
-    if not _owns_claim(item):
-        return
-    try:
-        insuree_fields = to_insuree(Individual.from_dict(item.snapshot), overrides=_overrides(item.overrides))
-    except MappingError as exc:
-        _fail(item, exc.message, release=True)
-        return
-    client = peer("openimis")
-    try:
-        batch = _resolved_batch(item.batch, client)
-        fresh_policy = False
-        if item.family_id is None:
-            if not _create_family(item, batch, insuree_fields, client):
-                return
-            fresh_policy = True  # its key was minted with the family, in this attempt
-        _create_policy(item, batch, client, fresh=fresh_policy)
-    except TransientPeerError as exc:
-        db.session.rollback()
-        item = db.session.get(EnrollmentItem, item_id)
-        messages.store(item, "note", message("enrollment.will_retry", error=messages.reason(exc)), limit=300)
-        db.session.commit()
-        raise
-    except PermanentPeerError as exc:
-        db.session.rollback()
-        item = db.session.get(EnrollmentItem, item_id)
-        _fail(item, messages.reason(exc), release=item.family_id is None)
-
-
-def _overrides(raw):
-    overrides = dict(raw or {})
-    if isinstance(overrides.get("birthdate"), str):
-        overrides["birthdate"] = date.fromisoformat(overrides["birthdate"])
-    return overrides
-
-
-def _owns_claim(item):
-    """Take the individual's claim if free; if another item holds it, this item is a duplicate."""
-    claim = db.session.scalar(select(EnrollmentClaim).where(EnrollmentClaim.openspp_id == item.openspp_id))
-    if claim is None:
-        db.session.add(EnrollmentClaim(openspp_id=item.openspp_id, item_id=item.id))
-        try:
-            db.session.commit()
-            return True
-        except IntegrityError:
-            db.session.rollback()
-            item = db.session.get(EnrollmentItem, item.id)
-            claim = db.session.scalar(select(EnrollmentClaim).where(EnrollmentClaim.openspp_id == item.openspp_id))
-    if claim.item_id == item.id:
-        return True
-    _duplicate(item, db.session.get(EnrollmentItem, claim.item_id))
-    db.session.commit()
-    return False
-
-
-def _fail(item, reason, release):
-    """`reason`: a Message, or a peer's own words."""
-    item.status, item.finished_at = "failed", utcnow()
-    messages.store(item, "error", reason, limit=2000)
-    messages.store(item, "note", None)
-    if release:  # nothing exists in openIMIS: the individual may be enrolled again later
-        db.session.execute(delete(EnrollmentClaim).where(EnrollmentClaim.item_id == item.id))
-    audit.record("enrollment.item_failed", "enrollment_item", item.id, {"batch_id": item.batch_id}, actor="worker")
-    db.session.commit()
-    log.info("enrollment item failed", extra={"item_id": item.id, "batch_id": item.batch_id})
-
-
-def _resolved_batch(batch, client):
-    """DCI batches name the product and officer by code; their openIMIS ids are looked up once."""
-    if batch.product_id is None:
-        product = next((p for p in client.products() if p.code == batch.product_code), None)
-        if product is None:
-            raise PermanentPeerError(message("enrollment.no_product", code=batch.product_code), peer="openimis")
-        batch.product_id, batch.product_name = product.id, product.name
-    if batch.officer_id is None:
-        officer = next((o for o in client.officers() if o.code == batch.officer_code), None)
-        if officer is None:
-            raise PermanentPeerError(message("enrollment.no_officer", code=batch.officer_code), peer="openimis")
-        batch.officer_id, batch.officer_name = officer.id, officer.name
-    if db.session.dirty:
-        db.session.commit()
-    return batch
-
-
-def _insuree(fields, chf_id):
-    return openimis_api.Insuree(
-        last_name=fields.last_name, other_names=fields.other_names, gender_id=fields.gender_id, dob=fields.dob,
-        chf_id=chf_id, passport=fields.identification_number, type_of_id=fields.identification_type,
-        phone=fields.phone, email=fields.email, current_address=fields.current_address, json_ext=fields.json_ext,
-        head=True, card_issued=False,
-    )
-
-
-def _free_number(client):
-    for _ in range(20):
-        number = client.generate_insuree_number()
-        if client.find_insuree(number) is None:
-            return number
-    raise TransientPeerError(message("enrollment.no_free_number"), peer="openimis")
-
-
-def _create_family(item, batch, fields, client):
-    """Create the family (idempotent by its clientMutationId); False if the item failed."""
-    fresh = not item.family_mutation_id
-    if fresh:
-        item.chf_id = _free_number(client)
-        item.family_mutation_id = str(uuid.uuid4())
-        item.number_attempts += 1
-        db.session.commit()  # the keys are saved before anything is sent
-    # A key minted in this very attempt cannot be known to openIMIS yet: no need to look for it first.
-    client.create_family(_insuree(fields, item.chf_id), client_mutation_id=item.family_mutation_id,
-                         location_id=batch.location_id, poverty=True,
-                         json_ext={"source": "openspp", "openspp_id": item.openspp_id},
-                         label=f"portal enrollment item {item.id}", check_existing=not fresh)
-    result = client.wait_for_mutation(item.family_mutation_id, raise_on_error=False)
-    if result.status == "error":
-        if "invalid_insuree_number" in result.error_codes and item.number_attempts < NUMBER_ATTEMPTS:
-            item.family_mutation_id = None  # taken in the meantime: next attempt draws another number
-            db.session.commit()
-            raise TransientPeerError(message("enrollment.number_refused"), peer="openimis")
-        _fail(item, message("enrollment.family_refused", error=result.error), release=True)
-        return False
-    family = client.find_family_by_mutation(item.family_mutation_id)
-    if family is None:
-        raise TransientPeerError(message("enrollment.family_not_linked"), peer="openimis")
-    item.family_id, item.family_uuid = family.id, family.uuid
-    item.chf_id = family.head_chf_id or item.chf_id
-    item.status = "family_created"
-    messages.store(item, "note", None)
-    item.policy_mutation_id = item.policy_mutation_id or str(uuid.uuid4())  # saved with the family, before use
-    db.session.commit()
-    return True
-
-
-def _create_policy(item, batch, client, fresh=False):
-    if not item.policy_mutation_id:
-        item.policy_mutation_id = str(uuid.uuid4())
-        db.session.commit()
-        fresh = True
-    client.create_policy(family_id=item.family_id, product_id=batch.product_id, officer_id=batch.officer_id,
-                         enroll_date=batch.enroll_date, client_mutation_id=item.policy_mutation_id,
-                         label=f"portal enrollment item {item.id}", check_existing=not fresh)
-    result = client.wait_for_mutation(item.policy_mutation_id, raise_on_error=False)
-    if result.status == "error":
-        # The insuree and family exist: keep the claim, a retry creates only the policy.
-        _fail(item, message("enrollment.policy_refused", error=result.error), release=False)
-        return
-    item.status, item.finished_at = "done", utcnow()
-    messages.store(item, "error", None)
-    messages.store(item, "note", None)
-    audit.record("enrollment.item_enrolled", "enrollment_item", item.id,
-                 {"batch_id": item.batch_id, "chf_id": item.chf_id, "family_id": item.family_id}, actor="worker")
-    db.session.commit()
-    log.info("enrollment item done", extra={"item_id": item.id, "batch_id": item.batch_id})

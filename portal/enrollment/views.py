@@ -8,7 +8,8 @@ from flask_babel import ngettext
 
 from portal.auth.decorators import role_required
 from portal.clients.errors import PeerError, TransientPeerError
-from portal.enrollment import batches, bp, registry
+from portal.clients.openspp import Individual
+from portal.enrollment import batches, bp, registry, selection
 from portal.enrollment.forms import PAGE_SIZES, EnrollForm, SearchForm, SupplyForm
 from portal.enrollment.models import EnrollmentBatch, EnrollmentItem, Selection
 from portal.extensions import commit_or_retry_once, db
@@ -67,9 +68,9 @@ def _results_context(form, state, page, error):
     ids = [person.openspp_id for person in page.items] if page else []
     return {
         "form": form, "state": state, "page": page, "error": error,
-        "selected": batches.selected_ids(g.user.id, among=ids),
-        "states": batches.enrollment_states(ids),
-        "selection_count": batches.selection_count(g.user.id),
+        "selected": selection.selected_ids(g.user.id, among=ids),
+        "states": selection.enrollment_states(ids),
+        "selection_count": selection.selection_count(g.user.id),
         "sorts": registry.sorts(),
     }
 
@@ -106,7 +107,7 @@ def update_selection():
     if is_htmx():
         if action == "set":
             return render_template("enrollment/partials/selection_count.html",
-                                   selection_count=batches.selection_count(user_id))
+                                   selection_count=selection.selection_count(user_id))
         page, error = _search(state)
         return render_template("enrollment/partials/results.html", **_results_context(form, state, page, error))
     return redirect(url_for("enrollment.index", **{k: v for k, v in state.items() if v}), code=303)
@@ -117,26 +118,26 @@ def _change_selection(action, state, user_id):
     if action == "set":  # one checkbox (htmx): checked → in the selection, unchecked → out
         openspp_id = request.form.get("id", "")
         if openspp_id not in request.form.getlist("ids"):
-            batches.deselect(user_id, [openspp_id])
+            selection.deselect(user_id, [openspp_id])
             return
         person = registry.individual(openspp_id)
         if person is None:
             abort(404)
-        batches.select_individuals(user_id, [person])
+        selection.select_individuals(user_id, [person])
     elif action == "update_page":  # without JavaScript: the page's checkboxes as they were sent
         checked = set(request.form.getlist("ids"))
-        batches.deselect(user_id, set(request.form.getlist("page_ids")) - checked)
+        selection.deselect(user_id, set(request.form.getlist("page_ids")) - checked)
         page, _error = _search(state)
-        batches.select_individuals(user_id, [p for p in (page.items if page else []) if p.openspp_id in checked])
+        selection.select_individuals(user_id, [p for p in (page.items if page else []) if p.openspp_id in checked])
     elif action == "select_page":
         page, _error = _search(state)
-        batches.select_individuals(user_id, page.items if page else [])
+        selection.select_individuals(user_id, page.items if page else [])
     elif action == "select_all":
         _select_everyone(state, user_id)
     elif action == "clear":
-        batches.clear_selection(user_id)
+        selection.clear_selection(user_id)
     elif action == "remove":
-        batches.deselect(user_id, request.form.getlist("id"))
+        selection.deselect(user_id, request.form.getlist("id"))
     else:
         abort(400)
 
@@ -146,7 +147,7 @@ def _select_everyone(state, user_id):
     if len(everyone) > SELECT_ALL_LIMIT:
         flash(_("A selection is limited to %(n)d people; narrow the search.", n=SELECT_ALL_LIMIT), "warn")
         return
-    added = batches.select_individuals(user_id, everyone)
+    added = selection.select_individuals(user_id, everyone)
     flash(ngettext("%(num)d person added to the selection.", "%(num)d people added to the selection.", added), "ok")
 
 
@@ -165,12 +166,12 @@ def _fill_choices(form):
 
 
 def _review(form, status=200):
-    page = batches.selection_page(g.user.id, page_arg(), 50)
-    rows = [(row, batches.Individual.from_dict(row.snapshot)) for row in page.items]
-    states = batches.enrollment_states([row.openspp_id for row, _ in rows])
+    page = selection.selection_page(g.user.id, page_arg(), 50)
+    rows = [(row, Individual.from_dict(row.snapshot)) for row in page.items]
+    states = selection.enrollment_states([row.openspp_id for row, _ in rows])
     return render_template("enrollment/selection.html", form=form, page=page, rows=rows, states=states,
                            supply_form=SupplyForm(), openimis_error=getattr(form, "openimis_error", None),
-                           selection_count=batches.selection_count(g.user.id)), status
+                           selection_count=selection.selection_count(g.user.id)), status
 
 
 @bp.get("/selection")
@@ -205,7 +206,7 @@ def start_batch():
     if form.openimis_error or not form.validate_on_submit():
         return _review(form, status=200 if is_htmx() else 400)
     rows = db.session.scalars(db.select(Selection).where(Selection.user_id == g.user.id).order_by(Selection.id))
-    entries = [(batches.Individual.from_dict(row.snapshot), row.overrides or {}, None) for row in rows]
+    entries = [(Individual.from_dict(row.snapshot), row.overrides or {}, None) for row in rows]
     if not entries:
         flash(_("Select at least one person first."), "warn")
         return htmx_redirect(url_for("enrollment.index"))
@@ -216,7 +217,7 @@ def start_batch():
             product=form.lookup["product"][form.product.data], officer=form.lookup["officer"][form.officer.data],
             enroll_date=form.enroll_date.data, location_id=current_app.config.get("PORTAL_ENROLLMENT_LOCATION_ID"),
         )
-        batches.clear_selection(g.user.id)
+        selection.clear_selection(g.user.id)
         return batch
 
     batch = commit_or_retry_once(start_batch)  # another batch may claim some of these people at the same moment

@@ -20,10 +20,10 @@ def setup(make_app, login_as):
 
 
 def selection_count(app, user):
-    from portal.enrollment import batches
+    from portal.enrollment import selection
 
     with app.app_context():
-        return batches.selection_count(user.id)
+        return selection.selection_count(user.id)
 
 
 def test_search_by_name_is_case_sensitive_and_paged(setup):

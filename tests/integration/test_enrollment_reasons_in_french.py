@@ -9,7 +9,7 @@ import pytest
 
 from portal import messages
 from portal.clients.openspp import Individual
-from portal.enrollment import batches
+from portal.enrollment import batches, handlers
 from portal.enrollment.models import EnrollmentItem
 from portal.extensions import commit_or_retry_once, db
 from portal.messages import message
@@ -40,7 +40,7 @@ def batch_of(app, *people):
     for item_id in ids:
         with app.app_context():
             try:
-                batches.process_item(item_id)
+                handlers.process_item(item_id)
             except Exception:  # noqa: BLE001 - a transient error: the queue would retry it
                 db.session.rollback()
     return batch.id, ids
