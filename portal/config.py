@@ -97,7 +97,10 @@ def load_config(env=None):
         # unset: `portal.sqlite3` in the instance folder (create_app fills it in once that folder is known)
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL"),
         # A database error's text leaves out the statement's parameters: they hold names and birth dates.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
+        # pool_pre_ping: a pooled connection is tested before use and replaced when PostgreSQL has dropped it
+        # (restart, failover, idle timeout), so the next request does not fail on it (a refused OpenCRVS webhook
+        # is never sent again).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True, "pool_pre_ping": True},
         # Sessions: Secure cookies everywhere but the local demo on plain http://127.0.0.1.
         "SESSION_COOKIE_SECURE": env_bool(env, "PORTAL_SECURE_COOKIES", not public_url.startswith("http://")),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -2,7 +2,7 @@
 
 import secrets
 
-from flask import current_app, g, session
+from flask import current_app, g, request, session
 from sqlalchemy import select, update
 
 from portal.auth.models import User, UserSession
@@ -23,12 +23,19 @@ def start_session(user):
     return row
 
 
+def without_user(view):
+    """Mark a view that never looks up who is logged in. For the health probes: they must answer without the
+    database, and a load balancer (or a staff member's browser) may send a session cookie."""
+    view.loads_no_user = True
+    return view
+
+
 def load_user():
     """Set g.user from the session cookie, or None when it is missing, revoked, idle or too old."""
     g.user = None
     g.user_session = None
     sid = session.get("sid")
-    if not sid:
+    if not sid or getattr(current_app.view_functions.get(request.endpoint), "loads_no_user", False):
         return
     row = db.session.get(UserSession, sid)
     now = utcnow()

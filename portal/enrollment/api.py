@@ -120,11 +120,20 @@ def enrollment():
     except dci.RejectedError as exc:
         return _rejected(exc, body, client, "on-" + str(body.get("header", {}).get("action") or "notify"))
     answer, status = receive(client, message, body)
-    log.info("dci enrollment received", extra={"client": client.name, "message_id": message.message_id,
+    inner = answer.get("message")  # an envelope's answer; a plain individual's is the item itself
+    log.info("dci enrollment received", extra={"client": client.name, "message_id": _loggable_id(message),
+                                               "correlation_id": (inner if isinstance(inner, dict) else answer)
+                                               .get("correlation_id") or None,
                                                "kind": message.kind, "items": len(message.beneficiaries),
                                                "status": status,
                                                "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
     return jsonify(answer), status
+
+
+def _loggable_id(message):
+    """The envelope's message_id (the sender's own id of the message). A plain individual's key is made of their
+    registration id (`individual:National ID:NP-…`) unless the sender gave an Idempotency-Key: not logged."""
+    return message.message_id if message.kind == "envelope" else None
 
 
 def receive(client, message, body):
@@ -141,7 +150,7 @@ def receive(client, message, body):
         exc = dci.RejectedError("rjct.message_id.duplicate", "this message_id was already used for another message",
                                 status=409)
         log.warning("dci message rejected", extra={"code": exc.reason_code, "client": client.name,
-                                                   "message_id": message.message_id})
+                                                   "message_id": _loggable_id(message)})
         return dci.rejection(body, exc, our_id(), "on-" + str(message.header.get("action") or "notify")), 409
 
     # the same message arriving twice at once: the second sees the first's row and replays its answer
