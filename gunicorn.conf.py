@@ -3,6 +3,17 @@
 import gc
 
 
+def on_starting(server):
+    # Several workers must count rate limits together (PORTAL_RATELIMIT_STORAGE=redis://…): each counting in its own
+    # memory multiplies every limit by their number (issue 12). Checked here, in the master before any worker
+    # starts, because only gunicorn knows the worker count (-w, WEB_CONCURRENCY, GUNICORN_CMD_ARGS or this file);
+    # the app, built inside each worker, cannot tell it is one of several. A ConfigError (a RuntimeError) makes
+    # gunicorn print it and exit with status 1.
+    from portal.config import ensure_shared_rate_limits, load_config
+
+    ensure_shared_rate_limits(load_config(), server.num_workers)
+
+
 def post_worker_init(worker):
     # The app's modules, routes and compiled statements live as long as the worker: move them out of the
     # garbage collector's generations so that a collection only walks what requests allocate. It cut about

@@ -9,6 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import limits
+
 # The installed package: templates/, static/, migrations/ and translations/ are inside it (in a checkout
 # portal/templates, portal/static and portal/migrations are links to the top-level folders; a wheel carries copies).
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -72,6 +74,25 @@ def env_choice(env, name, choices):
     return raw
 
 
+def env_limit(env, name, default):
+    """Rate limits in Flask-Limiter's notation ("5 per minute;30 per hour"), checked now rather than at the first
+    request they apply to."""
+    raw = env.get(name) or default
+    try:
+        limits.parse_many(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be rate limits such as '5 per minute;30 per hour', not {raw!r}") from None
+    return raw
+
+
+def ratelimit_storage_options(uri, key_prefix):
+    """Redis: every key starts with `key_prefix` (several portals, or test runs, may share one Redis), and a Redis
+    that does not answer costs a request 2 seconds at most before the in-memory fallback takes over."""
+    if not uri.split(":", 1)[0].startswith(("redis", "valkey")):
+        return {}
+    return {"key_prefix": key_prefix, "socket_timeout": 2, "socket_connect_timeout": 2}
+
+
 def env_str(env, name, demo_default=None, *, demo=False, default=None):
     value = env.get(name)
     if value:
@@ -90,6 +111,7 @@ def load_config(env=None):
     idle_minutes = env_int(env, "PORTAL_SESSION_IDLE_MINUTES", 30, minimum=1)
     max_hours = env_int(env, "PORTAL_SESSION_MAX_HOURS", 12, minimum=1)
     public_url = (s("PORTAL_PUBLIC_URL", "http://127.0.0.1:5000") or "").rstrip("/")
+    ratelimit_storage = env.get("PORTAL_RATELIMIT_STORAGE") or "memory://"
     return {
         "PORTAL_DEMO": demo,
         "SECRET_KEY": s("PORTAL_SECRET_KEY", DEMO_SECRET_KEY),
@@ -111,10 +133,22 @@ def load_config(env=None):
         "PORTAL_PROXY_HOPS": env_int(env, "PORTAL_PROXY_HOPS", 0),
         "MAX_CONTENT_LENGTH": env_int(env, "PORTAL_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=1024),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session, which has its own limits
-        "RATELIMIT_STORAGE_URI": env.get("PORTAL_RATELIMIT_STORAGE") or "memory://",
+        # Rate limits. Several processes must count together (Redis): each gunicorn worker counting in its own
+        # memory multiplies every limit by the number of workers (gunicorn.conf.py refuses that outside demo mode).
+        "RATELIMIT_STORAGE_URI": ratelimit_storage,
+        "RATELIMIT_STORAGE_OPTIONS": ratelimit_storage_options(
+            ratelimit_storage, env.get("PORTAL_RATELIMIT_KEY_PREFIX") or "portal"),
         "RATELIMIT_ENABLED": env_bool(env, "PORTAL_RATELIMIT_ENABLED", True),
-        "PORTAL_LOGIN_LIMIT_ACCOUNT": env.get("PORTAL_LOGIN_LIMIT_ACCOUNT") or "5 per minute;30 per hour",
-        "PORTAL_LOGIN_LIMIT_ADDRESS": env.get("PORTAL_LOGIN_LIMIT_ADDRESS") or "20 per minute;200 per hour",
+        # "5 per minute" means 5 in any 60 seconds, not 5 before the window resets and 5 more just after.
+        "RATELIMIT_STRATEGY": "moving-window",
+        # Redis down: each process counts in its own memory meanwhile (and logs it) rather than failing logins.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # Failed logins (OWASP ASVS V2.2.1): per account from one address, per address whatever the account, and a
+        # slower limit per account from every address, so that an attacker at one address cannot lock anyone out.
+        "PORTAL_LOGIN_LIMIT_ACCOUNT_ADDRESS": env_limit(env, "PORTAL_LOGIN_LIMIT_ACCOUNT_ADDRESS",
+                                                        "5 per minute;30 per hour"),
+        "PORTAL_LOGIN_LIMIT_ACCOUNT": env_limit(env, "PORTAL_LOGIN_LIMIT_ACCOUNT", "100 per hour"),
+        "PORTAL_LOGIN_LIMIT_ADDRESS": env_limit(env, "PORTAL_LOGIN_LIMIT_ADDRESS", "20 per minute;200 per hour"),
         "BABEL_DEFAULT_LOCALE": "en",
         "PORTAL_LANGUAGES": ("en", "fr"),
         "PORTAL_LOG_LEVEL": env.get("PORTAL_LOG_LEVEL") or "INFO",
@@ -174,7 +208,7 @@ def load_config(env=None):
         "PORTAL_ENROLLMENT_LOCATION_ID": env.get("PORTAL_ENROLLMENT_LOCATION_ID"),
         # The DCI enrollment API (openSPP pushes to us) and its OAuth2 client-credentials tokens.
         "PORTAL_API_TOKEN_SECONDS": env_int(env, "PORTAL_API_TOKEN_SECONDS", 3600, minimum=60),
-        "PORTAL_API_TOKEN_LIMIT": env.get("PORTAL_API_TOKEN_LIMIT") or "30 per minute",
+        "PORTAL_API_TOKEN_LIMIT": env_limit(env, "PORTAL_API_TOKEN_LIMIT", "30 per minute"),
         "PORTAL_DCI_MAX_BODY_BYTES": env_int(env, "PORTAL_DCI_MAX_BODY_BYTES", 1024 * 1024, minimum=1024),
         "PORTAL_DCI_MAX_RECORDS": env_int(env, "PORTAL_DCI_MAX_RECORDS", 1000, minimum=1),
         "PORTAL_DCI_RECEIVER_ID": env.get("PORTAL_DCI_RECEIVER_ID") or "interop-portal",
@@ -258,6 +292,19 @@ def ensure_required(config):
     if unusable:
         raise ConfigError(f"{', '.join(unusable)} must be set to the peer's http(s) address "
                           f"(or set PORTAL_DEMO=1 for the local demo with sandbox peers)")
+
+
+def ensure_shared_rate_limits(config, workers):
+    """Outside demo mode, several processes may not each count rate limits in their own memory: with 3 of them,
+    5 wrong passwords a minute became 15 (issue 12). gunicorn.conf.py calls this with gunicorn's worker count."""
+    if workers <= 1 or config["PORTAL_DEMO"] or not config["RATELIMIT_ENABLED"]:
+        return
+    if config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        raise ConfigError(
+            f"{workers} gunicorn workers would each count rate limits (failed logins, API tokens) in their own "
+            f"memory, which multiplies every limit by {workers}: set PORTAL_RATELIMIT_STORAGE to a Redis every "
+            f"process shares (redis://HOST:6379/0), or run one worker"
+        )
 
 
 # The address of each peer; outside demo mode every one must be an absolute http(s) URL.

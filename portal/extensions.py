@@ -1,10 +1,12 @@
 """Flask extensions, created here and bound to the app in create_app."""
 
+import hashlib
+import hmac
+
 from authlib.integrations.flask_client import OAuth
-from flask import request
+from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -25,12 +27,23 @@ migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
 oauth = OAuth()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 
 
-def login_account_key():
-    """Rate-limit key for login attempts per account (the username, case-folded)."""
-    return "account:" + (request.form.get("username") or "").strip().casefold()[:150]
+def limit_key(value):
+    """A rate-limit key for `value` (an address, a username): a keyed hash, so that neither Redis nor the line
+    Flask-Limiter logs when a limit is reached holds the value itself."""
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret if isinstance(secret, bytes) else secret.encode()
+    return hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def client_address_key():
+    """The client's address (behind PORTAL_PROXY_HOPS proxies, the one ProxyFix read from X-Forwarded-For)."""
+    return "address:" + limit_key(request.remote_addr or "")
+
+
+# Every limit is evaluated, not only the first reached, so the login page can say how long the longest one lasts.
+limiter = Limiter(key_func=client_address_key, default_limits=[], headers_enabled=True, fail_on_first_breach=False)
 
 
 def commit_or_retry_once(work):

@@ -11,7 +11,8 @@ from portal.auth.decorators import login_required, public, role_required
 from portal.auth.forms import ROLE_LABELS, ChangePasswordForm, ConfirmForm, LoginForm, NewUserForm, ResetPasswordForm
 from portal.auth.models import User
 from portal.auth.sessions import revoke_all, start_session
-from portal.extensions import db, limiter, login_account_key
+from portal.auth.throttle import login_limits, too_many_logins
+from portal.extensions import db
 from portal.redirects import local_path
 
 log = logging.getLogger(__name__)
@@ -25,14 +26,6 @@ ROLE_HOMES = {
 }
 
 
-def _account_limit():
-    return current_app.config["PORTAL_LOGIN_LIMIT_ACCOUNT"]
-
-
-def _address_limit():
-    return current_app.config["PORTAL_LOGIN_LIMIT_ADDRESS"]
-
-
 def _safe_next(target):
     """Only same-site paths: never redirect to another host after login."""
     return local_path(target, url_for("auth.home"))
@@ -40,8 +33,7 @@ def _safe_next(target):
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_address_limit, methods=["POST"])
-@limiter.limit(_account_limit, key_func=login_account_key, methods=["POST"])
+@login_limits
 def login():
     form = LoginForm()
     if form.validate_on_submit():
@@ -58,6 +50,12 @@ def login():
         return redirect(_safe_next(request.args.get("next")), code=303)
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
+
+
+@bp.errorhandler(429)
+def too_many_attempts(_error):
+    # the login form is this blueprint's only rate-limited page
+    return too_many_logins(LoginForm())
 
 
 @bp.post("/logout")
