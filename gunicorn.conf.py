@@ -2,6 +2,19 @@
 
 import gc
 
+from gunicorn.http import wsgi
+
+_gunicorn_headers = wsgi.Response.default_headers
+
+
+def _headers_without_server(response):
+    # gunicorn writes `Server: gunicorn` on every answer and has no setting to leave it out (benoitc/gunicorn#825,
+    # gunicorn/http/wsgi.py `Response.default_headers`): it tells a scanner which exploits to try (issue 12).
+    return [line for line in _gunicorn_headers(response) if not line.lower().startswith("server:")]
+
+
+wsgi.Response.default_headers = _headers_without_server
+
 
 def on_starting(server):
     # Several workers must count rate limits together (PORTAL_RATELIMIT_STORAGE=redis://…): each counting in its own
