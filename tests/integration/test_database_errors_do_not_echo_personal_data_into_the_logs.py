@@ -1,9 +1,11 @@
-"""A database error on a real route does not bring the request's personal data into the logs.
+"""A database error does not bring the request's personal data into the logs.
 
 PostgreSQL explains a refused value with the data around it (`CONTEXT: JSON data, line 1: …"jane.doe@example.org",
-"x": Infinity…`), which SQLAlchemy puts in the exception's text whatever `hide_parameters` says. Here a DCI push
-carries `1e400`, which Python reads as infinity and writes back as `Infinity`: PostgreSQL's JSON column refuses it
-after the email address. PostgreSQL only: SQLite stores that text as it is."""
+"x": Infinity…`), which SQLAlchemy puts in the exception's text whatever `hide_parameters` says. A DCI push
+carrying `1e400` did exactly that (Python read it as infinity and wrote back `Infinity`, which PostgreSQL's JSON
+column refused after the email address); the JSON reader now refuses such a number with a 400, so here a route
+added for the test stores that same text, and the portal's own error handler logs the refusal. PostgreSQL only:
+SQLite stores that text as it is."""
 
 import io
 import json
@@ -11,6 +13,9 @@ import logging
 
 import pytest
 
+from sqlalchemy import text
+
+from portal.extensions import db
 from portal.logs import JsonFormatter
 from tests.conftest import BACKENDS
 from tests.integration.enrollment_support import api_client, bearer
@@ -43,10 +48,34 @@ def json_lines():
     logging.getLogger().removeHandler(handler)
 
 
-def test_a_refused_json_value_is_logged_without_the_data_around_it(api, json_lines, caplog):
+def test_a_number_too_large_is_a_400_and_logs_no_personal_data(api, json_lines, caplog):
     http, token = api
     caplog.set_level(logging.INFO)
-    http.post("/api/dci/enrollment", data=BODY, headers={**token, "Content-Type": "application/json"})
+    response = http.post("/api/dci/enrollment", data=BODY, headers={**token, "Content-Type": "application/json"})
+    assert response.status_code == 400 and "number too large" in response.get_data(as_text=True)
+    leaked = [value for value in (EMAIL, PHONE, BIRTH_DATE, NATIONAL_ID)
+              if value in json_lines.getvalue() or value in caplog.text]
+    assert leaked == []
+
+
+@pytest.fixture
+def storing_app(make_app):
+    """The app with a route that stores what the DCI push stored before the JSON reader refused 1e400 (built
+    before `json_lines`, like `api`)."""
+    app = make_app()
+
+    def store_as_json():
+        db.session.execute(text("INSERT INTO dci_messages (api_client_id, sender_id, message_id, kind, body_hash, "
+                                "body) VALUES (1, 's', 'm', 'individual', 'h', CAST(:body AS json))"),
+                           {"body": BODY.replace("1e400", "Infinity")})
+
+    app.add_url_rule("/test-store", "test_store", store_as_json, methods=["POST"])
+    return app
+
+
+def test_a_refused_json_value_is_logged_without_the_data_around_it(storing_app, json_lines, caplog):
+    caplog.set_level(logging.INFO)
+    assert storing_app.test_client().post("/test-store").status_code == 500
     lines = [json.loads(line) for line in json_lines.getvalue().splitlines()]
     [error] = [line for line in lines if "exc" in line]  # the database refused the value, and that was logged
     leaked = [value for value in (EMAIL, PHONE, BIRTH_DATE, NATIONAL_ID)
