@@ -5,6 +5,7 @@ import logging
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from portal.extensions import db
@@ -23,6 +24,9 @@ def _messages():
         409: (_("Already done"), _("This was changed in the meantime. Reload the page to see where it stands.")),
         413: (_("Too large"), _("What you sent is larger than the portal accepts.")),
         429: (_("Too many attempts"), _("Too many attempts in a short time. Wait a minute, then try again.")),
+        503: (_("Unavailable for a moment"),
+              _("The portal cannot reach its database just now. Nothing you entered was saved; try again in a "
+                "minute.")),
         500: (_("Something went wrong"),
               _("The portal could not finish this. Nothing you entered was lost; try again in a moment.")),
     }
@@ -38,6 +42,14 @@ def register_error_pages(app):
     @app.errorhandler(HTTPException)
     def http_error(error):
         return _render(error.code)
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error):
+        # the server or the connection, not the request: temporary, so 503 and when to come back
+        db.session.rollback()
+        log.error("database unavailable", extra={"path": request.path, "error": type(error.orig).__name__})
+        response, status = _render(503)
+        return response, status, {"Retry-After": "60"}
 
     @app.errorhandler(Exception)
     def unexpected_error(error):

@@ -37,3 +37,18 @@ def test_readyz_says_why_it_is_not_ready_without_the_database(client_with_a_sess
     body = response.get_json()
     assert body["status"] == "unavailable" and body["database"] == "OperationalError"
     assert body["reason"] == "the database cannot be reached"
+
+
+@pytest.mark.parametrize("path", ["/", "/packets/", "/registration/", "/login"])
+def test_a_page_says_the_portal_is_unavailable_without_the_database(client_with_a_session_cookie, path):
+    """Not "Something went wrong" (500): the database is down, which is temporary (503, Retry-After)."""
+    response = client_with_a_session_cookie.get(path, headers={"Accept-Language": "en"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "60"
+    assert "database" in response.get_data(as_text=True)
+
+
+def test_a_machine_route_says_so_in_json(client_with_a_session_cookie):
+    response = client_with_a_session_cookie.post("/api/oauth/token", data={
+        "grant_type": "client_credentials", "client_id": "openspp", "client_secret": "x"})
+    assert response.status_code == 503 and response.get_json()["status"] == 503
