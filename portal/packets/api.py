@@ -17,6 +17,7 @@ from portal.clients.errors import PeerError
 from portal.clients.opencrvs import TokenRejectedError, interop, webhook
 from portal.extensions import db, limiter
 from portal.jsonbody import JsonBodyError, read_json
+from portal.packets.handlers.subscriptions import MAX_LEASE_SECONDS, answered_request, lease_bound
 from portal.packets.models import Packet, Subscription
 from portal.packets.pipeline import accept_crvs_event, accept_websub_event
 from portal.timeutil import utcnow
@@ -115,31 +116,89 @@ def opencrvs_registration():
 # --- MOSIP WebSub ---------------------------------------------------------------------------------------
 @api_bp.get("/mosip/websub")
 def websub_verify():
-    """The hub's intent verification: echo `hub.challenge` as text for a subscription we asked for; a denial
-    (`hub.mode=denied&hub.reason=…`) is recorded and acknowledged."""
-    mode, topic = request.args.get("hub.mode"), request.args.get("hub.topic")
-    row = _subscription(peer="mosip", topic=topic) if topic else None
-    if mode == "denied":
-        if row is not None:
-            row.reason = (request.args.get("hub.reason") or "")[:500]
-            if "already registered" not in row.reason:  # MOSIP keeps the existing subscription then
-                row.status = "denied"
-            db.session.commit()
-        return Response("", status=200)
-    challenge = request.args.get("hub.challenge")
-    if mode not in ("subscribe", "unsubscribe") or not challenge:
-        return _refuse(400, "Missing hub.challenge", "mosip")
-    if row is None:
-        return _refuse(404, "no subscription requested for this topic", "mosip")
+    """The hub's intent verification: echo `hub.challenge` as text when it answers a subscribe/unsubscribe request
+    the portal made (same mode and topic, within the hub's time: `subscriptions.answered_request`), else 404. A
+    denial (`hub.mode=denied&hub.reason=…`) of such a request is recorded; any other denial is acknowledged and
+    changes nothing. This GET carries no credential, so only a request of ours may change the subscription."""
+    try:
+        mode, topic, challenge, lease, reason = _verification_params(request.args)
+    except _ParameterError as exc:
+        return _refuse(400, str(exc), "mosip")
+    rows = db.session.execute(select(Subscription).filter_by(peer="mosip", topic=topic)
+                              .order_by(Subscription.id)).scalars().all()
+    if mode == "subscribe" and lease is not None:
+        bound = max((lease_bound(row) for row in rows), default=MAX_LEASE_SECONDS)
+        if lease > bound:
+            return _refuse(400, f"hub.lease_seconds must be at most {bound}", "mosip")
     now = utcnow()
+    row = next((row for row in rows if answered_request(row, mode, now, reason)), None)
+    if mode == "denied":
+        if row is None:  # nobody may deny in the hub's name what the portal did not ask for
+            log.warning("websub denial answers no request of the portal; ignored",
+                        extra={"channel": "mosip", "reason": reason[:200]})
+            return Response("", status=200)
+        row.reason = reason[:500]
+        if "already registered" not in row.reason:  # MOSIP keeps the existing subscription then
+            row.status = "denied"
+        db.session.commit()
+        log.info("websub request denied", extra={"channel": "mosip", "subscription_id": row.id})
+        return Response("", status=200)
+    if row is None:
+        return _refuse(404, f"no {mode} request of the portal awaits verification for this topic", "mosip")
     if mode == "subscribe":
-        lease = request.args.get("hub.lease_seconds", type=int) or row.lease_seconds
+        lease = lease if lease is not None else row.lease_seconds
         row.status, row.verified_at, row.reason = "active", now, None
-        row.expires_at = now + timedelta(seconds=lease) if lease else None
+        row.expires_at = now + timedelta(seconds=lease) if lease is not None else None
     else:
         row.status = "unsubscribed"
     db.session.commit()
     return Response(challenge, status=200, mimetype="text/plain")
+
+
+class _ParameterError(ValueError):
+    """A hub parameter no hub sends; the message names it."""
+
+
+# The longest hub.challenge echoed: MOSIP's hub sends a UUID (Ballerina websubhub `subscription.bal`
+# `uuid:createType4AsString`).
+_MAX_CHALLENGE = 200
+_TOPIC_LENGTH = Subscription.topic.type.length
+_MODES = ("subscribe", "unsubscribe", "denied")
+
+
+def _verification_params(args):
+    """(mode, topic, challenge, lease seconds or None, reason) of the hub's GET, or _ParameterError."""
+    mode = args.get("hub.mode")
+    if mode not in _MODES:
+        raise _ParameterError(f"hub.mode must be one of {', '.join(_MODES)}")
+    topic = _text(args, "hub.topic", required=True)
+    if len(topic) > _TOPIC_LENGTH:  # the column's length: longer is no topic the portal asked for
+        raise _ParameterError(f"hub.topic is longer than {_TOPIC_LENGTH} characters")
+    if mode == "denied":
+        return mode, topic, None, None, _text(args, "hub.reason") or ""
+    challenge = _text(args, "hub.challenge", required=True)
+    if len(challenge) > _MAX_CHALLENGE:
+        raise _ParameterError(f"hub.challenge is longer than {_MAX_CHALLENGE} characters")
+    lease = None
+    if mode == "subscribe" and "hub.lease_seconds" in args:
+        raw = args["hub.lease_seconds"]
+        # digits only: int() would also take "+1", " 1", "1_0" and other scripts' digits; 20 digits hold any
+        # 64-bit integer, the longest lease MOSIP's hub reads
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 20):
+            raise _ParameterError("hub.lease_seconds must be a whole number of seconds (digits only)")
+        lease = int(raw)
+    return mode, topic, challenge, lease, None
+
+
+def _text(args, name, required=False):
+    value = args.get(name)
+    if value is None or value == "":
+        if required:
+            raise _ParameterError(f"Missing {name}")
+        return None
+    if not value.isprintable():  # a NUL (PostgreSQL refuses it in text), a line break, another control character
+        raise _ParameterError(f"{name} holds a control character")
+    return value
 
 
 @api_bp.post("/mosip/websub")

@@ -139,7 +139,11 @@ class PacketEvent(db.Model):
 
 class Subscription(db.Model):
     """A subscription the portal asked a peer for: MOSIP WebSub (`{partner}/CREDENTIAL_ISSUED`) or an
-    OpenCRVS webhook topic. The intent-verification GET is answered only for a row that exists here."""
+    OpenCRVS webhook topic. The intent-verification GET is answered only for a row that exists here.
+
+    `subscribe_requested_at` / `unsubscribe_requested_at` (MOSIP): when the portal asked the hub to subscribe /
+    unsubscribe and the hub has not answered yet. The hub's verification (or denial) changes the row only when it
+    answers one of these requests, and clears it (`portal.packets.handlers.subscriptions.answered_request`)."""
 
     __tablename__ = "packet_subscriptions"
 
@@ -153,6 +157,8 @@ class Subscription(db.Model):
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     verified_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
+    subscribe_requested_at: Mapped[datetime | None]
+    unsubscribe_requested_at: Mapped[datetime | None]
 
     __table_args__ = (UniqueConstraint("peer", "topic", "callback"),)
 

@@ -89,7 +89,8 @@ def test_unusable_deliveries_are_refused(app, client, raw, status):
 def test_intent_verification(app, client):
     with app.app_context():
         db.session.add(Subscription(peer="mosip", topic="opencrvs-partner/CREDENTIAL_ISSUED",
-                                    callback="http://x/api/mosip/websub", lease_seconds=600))
+                                    callback="http://x/api/mosip/websub", lease_seconds=600,
+                                    subscribe_requested_at=utcnow()))  # the portal asked (subscribe_websub)
         db.session.commit()
     params = {"hub.mode": "subscribe", "hub.topic": "opencrvs-partner/CREDENTIAL_ISSUED", "hub.challenge": "c-1",
               "hub.lease_seconds": "600"}
@@ -100,6 +101,9 @@ def test_intent_verification(app, client):
         assert row.status == "active" and (row.expires_at - utcnow()).total_seconds() > 500
     assert client.get(URL, query_string={**params, "hub.topic": "someone/CREDENTIAL_ISSUED"}).status_code == 404
     assert client.get(URL, query_string={"hub.mode": "subscribe"}).status_code == 400
+    with app.app_context():
+        Subscription.query.one().subscribe_requested_at = utcnow()  # asked again: the hub denies it this time
+        db.session.commit()
     denied = client.get(URL, query_string={"hub.mode": "denied", "hub.topic": "opencrvs-partner/CREDENTIAL_ISSUED",
                                            "hub.reason": "Subscriber is not authorized"})
     assert denied.status_code == 200

@@ -41,8 +41,40 @@ class CredentialEvent:
     opencrvs_id: str | None = None  # `opencrvsId`: the same number under its 2022 name (opencrvs-print reads it)
 
 
+# The longest texts the columns that keep them hold (portal/packets/models.py `InboundEvent.key`, `.topic`):
+# longer is refused with the field's name, not left to the database (PostgreSQL refuses, SQLite keeps it whole).
+MAX_LENGTHS = {"event.id": 200, "topic": 120}
+
+
+def _kind(value):
+    """What a JSON value is, in a refusal's words."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return {dict: "an object", list: "a list", str: "a text"}.get(type(value), type(value).__name__)
+
+
+def _text(node, key, path):
+    """`node[key]` when it is a text (None when absent or null); ValueError naming `path` for another type, a
+    text longer than its column, a NUL."""
+    value = node.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{path} is {_kind(value)}, expected a text")
+    limit = MAX_LENGTHS.get(path)
+    if limit is not None and len(value) > limit:
+        raise ValueError(f"{path} is longer than {limit} characters")
+    if "\x00" in value:  # PostgreSQL stores no NUL in text (read_json refuses it in a body already)
+        raise ValueError(f"{path} holds a NUL character")
+    return value
+
+
 def _identifier(data, name):
-    """`event.data[name]` as a trimmed string, also when a publisher nested it under `additionalData`."""
+    """`event.data[name]` as a trimmed string, also when a publisher nested it under `additionalData`. A value of
+    another type names no record: it is ignored, and the credential is matched on its other keys (its RID, its UIN),
+    rather than the whole credential refused (tests/unit/test_mosip_credential_identifiers.py)."""
     nested = data.get("additionalData") if isinstance(data.get("additionalData"), dict) else {}
     for value in (data.get(name), nested.get(name)):
         if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
@@ -64,22 +96,35 @@ def parse_credential_event(raw):
       was called `opencrvsId`, the name the print service still reads (`opencrvs-print` `PrintServiceImpl`).
     * OpenCRVS's own mosip-api expects `event.data.registrationId` and takes the record's transaction id from
       the tail of `credentialSubject.id` (opencrvs/mosip `packages/mosip-api/src/routes/websub-credential-issued.ts`).
+
+    Every field read here has its JSON type checked: texts, as MOSIP's model declares them (mosip/commons
+    kernel-core `io.mosip.kernel.core.websub.model.EventModel` and `Event`: `String` fields, `data` a map). A
+    wrong type is a ValueError naming the field, never a TypeError later nor a value no column can store; only the
+    record's identifiers, matching keys among others, are ignored when they are no text or whole number.
     """
     payload = json.loads(raw) if isinstance(raw, (bytes, str)) else raw
     if not isinstance(payload, dict) or not isinstance(payload.get("event"), dict):
         raise ValueError("not a WebSub event: no `event` object")
     event = payload["event"]
-    data = event.get("data") if isinstance(event.get("data"), dict) else {}
-    if not event.get("id"):
+    data = event.get("data")
+    if data is None:
+        data = {}
+    elif not isinstance(data, dict):
+        raise ValueError(f"event.data is {_kind(data)}, expected an object")
+    event_id = _text(event, "id", "event.id")
+    if not event_id:
         raise ValueError("event.id is missing")
-    credential = data.get("credential")
-    share = event.get("dataShareUri") or None
+    credential = _text(data, "credential", "event.data.credential")
+    share = _text(event, "dataShareUri", "event.dataShareUri") or None
     if not credential and not share:
         raise ValueError("event carries neither data.credential nor dataShareUri")
+    _text(data, "protectionKey", "event.data.protectionKey")  # read when the credential is decrypted
     return CredentialEvent(
-        event_id=str(event["id"]), transaction_id=event.get("transactionId"), topic=payload.get("topic"),
-        publisher=payload.get("publisher"), published_on=payload.get("publishedOn"),
-        registration_id=_identifier(data, "registrationId"), credential_type=data.get("credentialType"),
-        credential=credential if isinstance(credential, str) else None, data_share_uri=share, data=data,
+        event_id=event_id, transaction_id=_text(event, "transactionId", "event.transactionId"),
+        topic=_text(payload, "topic", "topic"), publisher=_text(payload, "publisher", "publisher"),
+        published_on=_text(payload, "publishedOn", "publishedOn"),
+        registration_id=_identifier(data, "registrationId"),
+        credential_type=_text(data, "credentialType", "event.data.credentialType"),
+        credential=credential, data_share_uri=share, data=data,
         registration_number=_identifier(data, "opencrvsBRN"), opencrvs_id=_identifier(data, "opencrvsId"),
     )

@@ -132,6 +132,91 @@ def language_code(tag: str | None, default: str = DEFAULT_LANGUAGE) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Type-safe access: every value the reader takes goes through `_get` / `_items`, which refuse a value of the wrong
+# JSON type with a BundleError naming its path in the bundle (`entry[3].resource.name[0].given`), so that a
+# bundle of any shape is read or refused with a reason, never a TypeError (issue 12). Absent and null are the same.
+
+_EXPECTED = {Mapping: "an object", list: "a list", str: "a text", bool: "a boolean"}
+
+
+def json_kind(value) -> str:
+    """What a JSON value is, in a refusal's words ("a list", "a boolean", ...)."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, Mapping):
+        return "an object"
+    return {list: "a list", str: "a text"}.get(type(value), type(value).__name__)
+
+
+def _at(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def _check(value, kind, path):
+    """`value` when it is a `kind` (Mapping, list, str or bool) or None; BundleError naming `path` otherwise."""
+    if value is None or isinstance(value, kind):
+        return value
+    raise BundleError(f"the bundle's {path} is {json_kind(value)}, expected {_EXPECTED[kind]}")
+
+
+def _get(node: Mapping, key: str, kind, path: str):
+    """`node[key]` (`node` sits at `path`) when it is a `kind`; None when absent or null; else BundleError."""
+    return _check(node.get(key), kind, _at(path, key))
+
+
+def _items(node: Mapping, key: str, kind, path: str):
+    """(path, item) for each item of the list `node[key]` (none when absent or null); each item must be a `kind`
+    (a null item carries nothing: skipped)."""
+    where = _at(path, key)
+    for index, item in enumerate(_check(node.get(key), list, where) or ()):
+        if item is not None:
+            yield _at(where, index), _check(item, kind, _at(where, index))
+
+
+@dataclass(frozen=True, eq=False)  # one resource is itself, not any resource with equal contents
+class _Resource:
+    """One resource of the bundle with its path there (`entry[3].resource`), for refusals that name it."""
+
+    type: str
+    id: str | None
+    data: Mapping
+    path: str
+
+    def get(self, key: str, kind):
+        return _get(self.data, key, kind, self.path)
+
+    def items(self, key: str, kind):
+        return _items(self.data, key, kind, self.path)
+
+    def code(self, key: str) -> str | None:
+        """The first `coding[].code` of the CodeableConcept `key`."""
+        return _coding_code(self.get(key, Mapping), _at(self.path, key))
+
+    @property
+    def ref(self) -> str:
+        return f"{self.type}/{self.id}"
+
+
+def _resources(bundle: Mapping) -> list[_Resource]:
+    """The resources of the bundle's entries; an entry without a resource (or one without a resourceType) is
+    skipped, one of the wrong type refused."""
+    found = []
+    for path, entry in _items(bundle, "entry", Mapping, ""):
+        resource = _get(entry, "resource", Mapping, path)
+        if resource is None:
+            continue
+        where = _at(path, "resource")
+        resource_type = _get(resource, "resourceType", str, where)
+        if resource_type:
+            found.append(_Resource(resource_type, _get(resource, "id", str, where), resource, where))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Reading a bundle
 
 
@@ -140,16 +225,15 @@ def read_bundle(bundle: Mapping, *, kind: str | None = None) -> Record:
 
     `kind` ("birth"/"death", e.g. from the webhook topic) wins over what the bundle says; without it the
     Task code or the Composition type decides. Raises `BundleError` when the bundle has no entries, no way
-    to tell birth from death, or no child (birth) / deceased (death) person.
+    to tell birth from death, or no child (birth) / deceased (death) person, and when a value the reader takes
+    has the wrong JSON type (the message names its path).
     """
     if not isinstance(bundle, Mapping) or bundle.get("resourceType") != "Bundle":
         raise BundleError("expected a FHIR Bundle (resourceType 'Bundle')")
-    entries = bundle.get("entry")
-    if not isinstance(entries, list) or not entries:
+    if not _get(bundle, "entry", list, ""):
         raise BundleError("the bundle has no entries")
-    resources = [entry.get("resource") for entry in entries if isinstance(entry, Mapping)]
-    resources = [r for r in resources if isinstance(r, Mapping) and isinstance(r.get("resourceType"), str)]
-    by_ref = {f"{r['resourceType']}/{r.get('id')}": r for r in resources if r.get("id")}
+    resources = _resources(bundle)
+    by_ref = {r.ref: r for r in resources if r.id}
 
     task = _first(resources, "Task")
     composition = _first(resources, "Composition")
@@ -164,9 +248,13 @@ def read_bundle(bundle: Mapping, *, kind: str | None = None) -> Record:
 
     subject = people[subject_role]
     task_ids = _task_identifiers(task)
-    record_id = _ref_id((task or {}).get("focus", {}).get("reference"), "Composition")
-    if composition and composition.get("id"):
-        record_id = composition["id"]
+    record_id = None
+    if task is not None:
+        focus = task.get("focus", Mapping)
+        if focus is not None:
+            record_id = _ref_id(_get(focus, "reference", str, _at(task.path, "focus")), "Composition")
+    if composition and composition.id:
+        record_id = composition.id
     tracking_id = _first_value(task_ids, TRACKING_ID_SYSTEMS) or _composition_tracking_id(composition)
     reg_type = "BIRTH_REGISTRATION_NUMBER" if kind == "birth" else "DEATH_REGISTRATION_NUMBER"
     # The subject's identifier first: it is what the LEGACY mediator sends back as `opencrvsBRN` and what
@@ -177,29 +265,28 @@ def read_bundle(bundle: Mapping, *, kind: str | None = None) -> Record:
     return Record(
         kind=kind,
         record_id=record_id,
-        task_id=(task or {}).get("id"),
+        task_id=task.id if task else None,
         tracking_id=tracking_id,
         registration_number=registration_number,
         mosip_aid=mosip_aid,
-        status=_coding_code((task or {}).get("businessStatus")),
+        status=task.code("businessStatus") if task else None,
         version=_task_version(task),
         contact_phone=_extension_string(task, EXTENSION + "contact-person-phone-number"),
         contact_email=_extension_string(task, EXTENSION + "contact-person-email"),
-        locations={r["id"]: r["name"] for r in resources
-                   if r["resourceType"] == "Location" and r.get("id") and isinstance(r.get("name"), str)},
+        locations=_locations(resources),
         **people,
     )
 
 
 def _first(resources, resource_type):
-    return next((r for r in resources if r["resourceType"] == resource_type), None)
+    return next((r for r in resources if r.type == resource_type), None)
 
 
 def _kind_of(task, composition):
-    code = _coding_code((task or {}).get("code"))
+    code = task.code("code") if task else None
     if code in ("BIRTH", "DEATH"):
         return code.lower()
-    doc_type = _coding_code((composition or {}).get("type")) or ""
+    doc_type = (composition.code("type") if composition else None) or ""
     for kind in ("birth", "death"):
         if doc_type.startswith(kind):
             return kind
@@ -207,26 +294,30 @@ def _kind_of(task, composition):
 
 
 def bundle_kind(bundle: Mapping) -> str | None:
-    """"birth" or "death" as the bundle itself says (Task code, else Composition type); None if it does not."""
-    entries = bundle.get("entry") if isinstance(bundle, Mapping) else None
-    resources = [e.get("resource") for e in entries or () if isinstance(e, Mapping)]
-    resources = [r for r in resources if isinstance(r, Mapping) and isinstance(r.get("resourceType"), str)]
+    """"birth" or "death" as the bundle itself says (Task code, else Composition type); None if it does not.
+    BundleError when a value it reads has the wrong JSON type."""
+    if not isinstance(bundle, Mapping):
+        return None
+    resources = _resources(bundle)
     return _kind_of(_first(resources, "Task"), _first(resources, "Composition"))
 
 
 def _task_version(task):
-    meta = (task or {}).get("meta")
-    version = meta.get("versionId") if isinstance(meta, Mapping) else None
-    if not isinstance(version, str):
-        version = (task or {}).get("lastModified")
-    return version if isinstance(version, str) else None
+    if task is None:
+        return None
+    meta = task.get("meta", Mapping)
+    version = _get(meta, "versionId", str, _at(task.path, "meta")) if meta is not None else None
+    return version if version is not None else task.get("lastModified", str)
 
 
-def _coding_code(concept):
-    if isinstance(concept, Mapping):
-        for coding in concept.get("coding") or ():
-            if isinstance(coding, Mapping) and isinstance(coding.get("code"), str):
-                return coding["code"]
+def _coding_code(concept, path):
+    """The first `coding[].code` of the CodeableConcept `concept` (at `path`), or None."""
+    if concept is None:
+        return None
+    for where, coding in _items(concept, "coding", Mapping, path):
+        code = _get(coding, "code", str, where)
+        if code is not None:
+            return code
     return None
 
 
@@ -238,9 +329,10 @@ def _ref_id(reference, resource_type):
 
 def _task_identifiers(task):
     found = {}
-    for ident in (task or {}).get("identifier") or ():
-        if isinstance(ident, Mapping) and isinstance(ident.get("system"), str) and isinstance(ident.get("value"), str):
-            found.setdefault(ident["system"], ident["value"])
+    for where, ident in task.items("identifier", Mapping) if task else ():
+        system, value = _get(ident, "system", str, where), _get(ident, "value", str, where)
+        if system is not None and value is not None:
+            found.setdefault(system, value)
     return found
 
 
@@ -249,40 +341,56 @@ def _first_value(identifiers, systems):
 
 
 def _composition_tracking_id(composition):
-    ident = (composition or {}).get("identifier")
-    if isinstance(ident, Mapping) and isinstance(ident.get("value"), str):
-        return ident["value"]
-    return None
+    ident = composition.get("identifier", Mapping) if composition else None
+    return _get(ident, "value", str, _at(composition.path, "identifier")) if ident is not None else None
 
 
 def _extension_string(resource, url):
-    for ext in (resource or {}).get("extension") or ():
-        if isinstance(ext, Mapping) and ext.get("url") == url and isinstance(ext.get("valueString"), str):
-            return ext["valueString"]
+    for where, ext in resource.items("extension", Mapping) if resource else ():
+        if _get(ext, "url", str, where) == url:
+            value = _get(ext, "valueString", str, where)
+            if value is not None:
+                return value
     return None
+
+
+def _locations(resources):
+    """Location id -> name, for the Locations the addresses name."""
+    found = {}
+    for location in (r for r in resources if r.type == "Location" and r.id):
+        name = location.get("name", str)
+        if name is not None:
+            found[location.id] = name
+    return found
+
+
+def _reference(node, path):
+    """The `reference` of the Reference `node` at `path`, or None."""
+    return _get(node, "reference", str, path) if node is not None else None
 
 
 def _people_from_composition(composition, by_ref):
     """Roles from the Composition's sections; an informant RelatedPerson resolves to its Patient."""
     people = {}
-    for section in composition.get("section") or ():
-        role = SECTION_ROLES.get(_coding_code(section.get("code")) if isinstance(section, Mapping) else None)
+    for where, section in composition.items("section", Mapping):
+        role = SECTION_ROLES.get(_coding_code(_get(section, "code", Mapping, where), _at(where, "code")))
         if role is None or role in people:
             continue
-        refs = [e.get("reference") for e in section.get("entry") or () if isinstance(e, Mapping)]
-        resource = by_ref.get(refs[0]) if refs else None
+        refs = [_reference(entry, path) for path, entry in _items(section, "entry", Mapping, where)]
+        resource = by_ref.get(refs[0]) if refs and refs[0] else None
         if resource is None:
             continue
         relationship = None
-        if resource["resourceType"] == "RelatedPerson":
-            relationship = _coding_code(resource.get("relationship"))
-            related_id = resource.get("id")
-            resource = by_ref.get((resource.get("patient") or {}).get("reference"))
+        if resource.type == "RelatedPerson":
+            relationship = resource.code("relationship")
+            related_id = resource.id
+            patient = resource.get("patient", Mapping)
+            resource = by_ref.get(_reference(patient, _at(resource.path, "patient")) or "")
             if resource is None:
                 people[role] = Person(role=role, resource_id=related_id, relationship=relationship)
                 continue
         # An absent parent is an inactive, nameless Patient ("reason-not-applying" extension).
-        if resource["resourceType"] == "Patient" and resource.get("active", True) is not False:
+        if resource.type == "Patient" and resource.get("active", bool) is not False:
             people[role] = _person(resource, role, relationship)
     return people
 
@@ -290,10 +398,10 @@ def _people_from_composition(composition, by_ref):
 def _people_in_order(resources, kind):
     """The webhook bundle: no Composition, so roles come from order and identifiers (LEGACY `buildIdJson`:
     first Patient = child, second = mother; OpenCRVS appends child, mother, father, informant)."""
-    patients = [r for r in resources if r["resourceType"] == "Patient"]
+    patients = [r for r in resources if r.type == "Patient"]
     related = _first(resources, "RelatedPerson")
-    relationship = _coding_code((related or {}).get("relationship"))
-    informant_ref = ((related or {}).get("patient") or {}).get("reference")
+    relationship = related.code("relationship") if related else None
+    informant_ref = _reference(related.get("patient", Mapping), _at(related.path, "patient")) if related else None
     people = {}
     if kind == "birth":
         child = next((p for p in patients if "BIRTH_REGISTRATION_NUMBER" in _identifiers(p)), None)
@@ -304,82 +412,84 @@ def _people_in_order(resources, kind):
         for role, patient in zip(("mother", "father"), others, strict=False):  # at most two
             people[role] = _person(patient, role)
     else:
-        deceased = next((p for p in patients if p.get("deceasedBoolean") or p.get("deceasedDateTime")), None)
+        deceased = next((p for p in patients if p.get("deceasedBoolean", bool) or p.get("deceasedDateTime", str)),
+                        None)
         deceased = deceased or (patients[0] if patients else None)
         if deceased is not None:
             people["deceased"] = _person(deceased, "deceased")
     if related is not None:
-        target = next((p for p in patients if informant_ref == f"Patient/{p.get('id')}"), None)
+        target = next((p for p in patients if p.id and informant_ref == p.ref), None)
         if target is None and relationship in ("MOTHER", "FATHER") and relationship.lower() in people:
             people["informant"] = replace(people[relationship.lower()], role="informant", relationship=relationship)
         elif target is not None:
             people["informant"] = _person(target, "informant", relationship)
         else:
-            people["informant"] = Person(role="informant", resource_id=related.get("id"), relationship=relationship)
+            people["informant"] = Person(role="informant", resource_id=related.id, relationship=relationship)
     return people
 
 
 def _identifiers(resource):
     """Patient identifiers by type code; the type is a plain string (OpenCRVS <=1.2 samples) or a coding."""
     found = {}
-    for ident in resource.get("identifier") or ():
-        if not isinstance(ident, Mapping) or not isinstance(ident.get("value"), str):
+    for where, ident in resource.items("identifier", Mapping):
+        value = _get(ident, "value", str, where)
+        if value is None:
             continue
         kind = ident.get("type")
-        code = kind if isinstance(kind, str) else _coding_code(kind)
+        code = kind if isinstance(kind, str) else _coding_code(_get(ident, "type", Mapping, where), _at(where, "type"))
         if code:
-            found.setdefault(code, ident["value"])
+            found.setdefault(code, value)
     return found
 
 
 def _names(resource):
     names = []
-    for raw in resource.get("name") or ():
-        if not isinstance(raw, Mapping):
-            continue
-        given = tuple(g.strip() for g in _strings(raw.get("given")) if g.strip())
-        family = tuple(f.strip() for f in _strings(raw.get("family")) if f.strip())
+    for where, raw in resource.items("name", Mapping):
+        given = tuple(g.strip() for g in _strings(raw, "given", where) if g.strip())
+        family = tuple(f.strip() for f in _strings(raw, "family", where) if f.strip())
         if given or family:
-            names.append(Name(language_code(raw.get("use")), given, family))
+            names.append(Name(language_code(_get(raw, "use", str, where)), given, family))
     return tuple(names)
 
 
-def _strings(value):
+def _strings(node, key, path):
+    """`node[key]` as a list of texts: one text (FHIR R4's `family`) or a list of them."""
+    value = node.get(key)
     if isinstance(value, str):
         return [value]
-    if isinstance(value, list):
-        return [v for v in value if isinstance(v, str)]
-    return []
+    return [item for _, item in _items(node, key, str, path)]
 
 
 def _address(resource):
-    addresses = [a for a in resource.get("address") or () if isinstance(a, Mapping)]
-    chosen = next((a for a in addresses if a.get("type") == "PRIMARY_ADDRESS"), addresses[0] if addresses else None)
+    addresses = list(resource.items("address", Mapping))
+    chosen = next(((where, a) for where, a in addresses if _get(a, "type", str, where) == "PRIMARY_ADDRESS"),
+                  addresses[0] if addresses else None)
     if chosen is None:
         return None
+    where, address = chosen
 
     def text(key):
-        value = chosen.get(key)
-        return value if isinstance(value, str) and value.strip() else None
+        value = _get(address, key, str, where)
+        return value if value is not None and value.strip() else None
 
     return Address(
-        lines=tuple(line.strip() for line in _strings(chosen.get("line"))),
+        lines=tuple(line.strip() for line in _strings(address, "line", where)),
         city=text("city"), district=text("district"), state=text("state"),
         postal_code=text("postalCode"), country=text("country"),
     )
 
 
 def _person(resource, role, relationship=None):
-    deceased_date = resource.get("deceasedDateTime") if isinstance(resource.get("deceasedDateTime"), str) else None
+    deceased_date = resource.get("deceasedDateTime", str)
     return Person(
         role=role,
-        resource_id=resource.get("id"),
+        resource_id=resource.id,
         names=_names(resource),
-        gender=resource.get("gender") if isinstance(resource.get("gender"), str) else None,
-        birth_date=resource.get("birthDate") if isinstance(resource.get("birthDate"), str) else None,
+        gender=resource.get("gender", str),
+        birth_date=resource.get("birthDate", str),
         identifiers=_identifiers(resource),
         address=_address(resource),
-        deceased=bool(resource.get("deceasedBoolean")) or deceased_date is not None,
+        deceased=bool(resource.get("deceasedBoolean", bool)) or deceased_date is not None,
         deceased_date=deceased_date,
         relationship=relationship,
     )

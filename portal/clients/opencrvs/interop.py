@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from .webhook import CrvsEvent, IntakeError, check_lengths, json_object, nonempty_string
+from .fhir import json_kind
+from .webhook import CrvsEvent, IntakeError, check_lengths, json_object, nonempty_string, text_field
 
 
 def parse_interop_registration(payload: bytes | str | Mapping, claims: Mapping) -> CrvsEvent:
@@ -27,15 +28,18 @@ def parse_interop_registration(payload: bytes | str | Mapping, claims: Mapping) 
     needs and lacks is MOSIP's to refuse, and that refusal goes back to OpenCRVS as the record's error.
     """
     body, text = json_object(payload)
-    tracking_id = nonempty_string(body.get("trackingId"))
+    # What the portal reads itself has its JSON type checked (a wrong one is refused by its path, never stored
+    # as Python's text of a list); the other fields go to MOSIP as sent, below.
+    tracking_id = text_field(body, "trackingId", "trackingId")
     raw_fields = body.get("requestFields")
     if not isinstance(raw_fields, Mapping):
         raise IntakeError(422, "'requestFields' is missing or not an object")
-    birth_number = raw_fields.get("birthCertificateNumber")
-    death_number = raw_fields.get("deathCertificateNumber")
+    birth_number = text_field(raw_fields, "birthCertificateNumber", "requestFields.birthCertificateNumber")
+    death_number = text_field(raw_fields, "deathCertificateNumber", "requestFields.deathCertificateNumber")
     if bool(birth_number) == bool(death_number):
         raise IntakeError(422, "'requestFields' needs exactly one of birthCertificateNumber, deathCertificateNumber")
     kind = "birth" if birth_number else "death"
+    meta_info, audit = (_object_field(body, key) for key in ("metaInfo", "audit"))
 
     fields = {}
     for key, value in raw_fields.items():
@@ -50,7 +54,7 @@ def parse_interop_registration(payload: bytes | str | Mapping, claims: Mapping) 
         raise IntakeError(422, "'trackingId' is missing and the token names no event")
     topic = "BIRTH_REGISTERED" if kind == "birth" else "DEATH_REGISTERED"
     check_lengths(event_id=f"{topic}:{opencrvs_event_id or tracking_id}", tracking_id=tracking_id,
-                   registration_number=str(birth_number or death_number), opencrvs_event_id=opencrvs_event_id,
+                   registration_number=birth_number or death_number, opencrvs_event_id=opencrvs_event_id,
                    action_id=nonempty_string(claims.get("actionId")))
     return CrvsEvent(
         source="interop",
@@ -58,14 +62,24 @@ def parse_interop_registration(payload: bytes | str | Mapping, claims: Mapping) 
         kind=kind,
         event_id=f"{topic}:{opencrvs_event_id or tracking_id}",
         tracking_id=tracking_id,
-        registration_number=str(birth_number or death_number),
+        registration_number=birth_number or death_number,
         mosip_aid=None,
         deceased_national_id=fields.get("nationalIdNumber") if kind == "death" else None,
         opencrvs_event_id=opencrvs_event_id,
         action_id=nonempty_string(claims.get("actionId")),
         request_fields=fields,
-        meta_info=body.get("metaInfo") if isinstance(body.get("metaInfo"), Mapping) else {},
-        audit=body.get("audit") if isinstance(body.get("audit"), Mapping) else {},
+        meta_info=meta_info,
+        audit=audit,
         payload=body,
         body_text=text,
     )
+
+
+def _object_field(body, key):
+    """`body[key]` when it is an object ({} when absent or null); IntakeError naming it otherwise."""
+    value = body.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise IntakeError(422, f"'{key}' is {json_kind(value)}, expected an object")
+    return value

@@ -139,6 +139,8 @@ def verify_opencrvs_signature(raw_body: bytes | str, header: str | None, secret:
 def parse_event(payload: bytes | str | Mapping, *, topics: tuple[str, ...] = SUPPORTED_TOPICS) -> CrvsEvent:
     """Parse one webhook delivery (raw body or decoded JSON) into a `CrvsEvent`, or raise `IntakeError`."""
     body, text = json_object(payload)
+    webhook_id = text_field(body, "id", "id", status=400)
+    timestamp = text_field(body, "timestamp", "timestamp", status=400)
     event = body.get("event")
     if not isinstance(event, Mapping):
         raise IntakeError(400, "the body has no 'event' object")
@@ -154,13 +156,13 @@ def parse_event(payload: bytes | str | Mapping, *, topics: tuple[str, ...] = SUP
 
     kind = "birth" if topic in BIRTH_TOPICS else "death"
     bundle = context[0]
-    said = fhir.bundle_kind(bundle)
-    if said is not None and said != kind:
-        raise IntakeError(422, f"topic {topic} but the bundle's Task is a {said} record")
     try:
+        said = fhir.bundle_kind(bundle)
+        if said is not None and said != kind:
+            raise IntakeError(422, f"topic {topic} but the bundle's Task is a {said} record")
         record = fhir.read_bundle(bundle, kind=kind)
         identity_fields(record)  # refuse now what could never become a packet
-    except fhir.BundleError as exc:
+    except fhir.BundleError as exc:  # names the field, or the path of a value of the wrong JSON type
         raise IntakeError(422, str(exc)) from None
 
     key = record.record_id or record.tracking_id
@@ -169,7 +171,7 @@ def parse_event(payload: bytes | str | Mapping, *, topics: tuple[str, ...] = SUP
     event_id = f"{topic}:{key}"
     if topic in CORRECTION_TOPICS:
         # A record is registered once but may be corrected many times: each Task version is one event.
-        event_id += f":{record.version or body.get('timestamp') or ''}"
+        event_id += f":{record.version or timestamp or ''}"
     check_lengths(event_id=event_id, tracking_id=record.tracking_id,
                    registration_number=record.registration_number, mosip_aid=record.mosip_aid)
 
@@ -183,8 +185,8 @@ def parse_event(payload: bytes | str | Mapping, *, topics: tuple[str, ...] = SUP
         mosip_aid=record.mosip_aid,
         deceased_national_id=record.deceased_national_id,
         record=record,
-        webhook_id=nonempty_string(body.get("id")),
-        timestamp=nonempty_string(body.get("timestamp")),
+        webhook_id=webhook_id,
+        timestamp=timestamp,
         payload=body,
         body_text=text,
     )
@@ -227,3 +229,12 @@ def json_object(payload):
 def nonempty_string(value):
     """`value` when it is a non-empty string, else None."""
     return value if isinstance(value, str) and value else None
+
+
+def text_field(node, key, path, status=422):
+    """`node[key]` when it is a non-empty text; None when absent, null or empty; IntakeError naming `path` when
+    it is another JSON type (an object, a list, a number, a boolean)."""
+    value = node.get(key)
+    if value is None or isinstance(value, str):
+        return value or None
+    raise IntakeError(status, f"'{path}' is {fhir.json_kind(value)}, expected a text")
