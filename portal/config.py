@@ -53,7 +53,12 @@ def env_bool(env, name, default):
     raise ConfigError(f"{name} must be 1/0, true/false, yes/no or on/off, not {raw!r}")
 
 
-def env_int(env, name, default, minimum=0):
+# The largest whole-number setting: what a PostgreSQL integer column holds (counts, ids), and far beyond any
+# sensible number of seconds, so no setting can overflow a column, a timedelta or a sleep.
+MAX_INT_SETTING = 2**31 - 1
+
+
+def env_int(env, name, default, minimum=0, maximum=MAX_INT_SETTING):
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -63,6 +68,8 @@ def env_int(env, name, default, minimum=0):
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, not {value}")
+    if value > maximum:
+        raise ConfigError(f"{name} must be at most {maximum}, not {raw[:30]}")
     return value
 
 
@@ -248,7 +255,8 @@ def load_config(env=None):
             "vid" if env.get("PORTAL_OPENCRVS_GENERATION") == "v1.9" else "token", "token", "vid", "uin")))),
         "PORTAL_MOSIP_TOKEN_PARTNER": env.get("PORTAL_MOSIP_TOKEN_PARTNER"),
         "PORTAL_MOSIP_TOKEN_INTERMEDIARY": env.get("PORTAL_MOSIP_TOKEN_INTERMEDIARY"),
-        "PORTAL_MOSIP_WEBSUB_LEASE_SECONDS": env_int(env, "PORTAL_MOSIP_WEBSUB_LEASE_SECONDS", 86400, minimum=60),
+        "PORTAL_MOSIP_WEBSUB_LEASE_SECONDS": env_int(env, "PORTAL_MOSIP_WEBSUB_LEASE_SECONDS", 86400, minimum=60,
+                                                     maximum=366 * 86400),
         "PORTAL_PACKETS_POLL_BASE": env_int(env, "PORTAL_PACKETS_POLL_BASE", 5),
         "PORTAL_PACKETS_POLL_CAP": env_int(env, "PORTAL_PACKETS_POLL_CAP", 300, minimum=1),
         "PORTAL_PACKETS_POLL_MAX": env_int(env, "PORTAL_PACKETS_POLL_MAX", 500, minimum=1),

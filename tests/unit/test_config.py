@@ -1,9 +1,11 @@
 """Configuration from the environment: demo defaults, refusals outside demo mode, bad values."""
 
+import re
+
 import pytest
 
 from portal import create_app
-from portal.config import ConfigError, load_config
+from portal.config import PACKAGE_DIR, ConfigError, load_config
 
 STRONG_SECRET = "s" * 40
 
@@ -86,6 +88,24 @@ def test_production_config_has_no_sandbox_defaults_and_secure_cookies():
 def test_a_malformed_value_names_the_variable(name, value, message):
     with pytest.raises(ConfigError, match=message):
         load_config({"PORTAL_DEMO": "1", name: value})
+
+
+INT_SETTINGS = sorted(set(re.findall(r'env_int\(env, "(PORTAL_[A-Z_]+)"', (PACKAGE_DIR / "config.py").read_text())))
+
+
+@pytest.mark.parametrize("name", INT_SETTINGS)
+def test_no_whole_number_setting_can_overflow(name):
+    """A value no column, timedelta or sleep can hold stops start-up with its name (99999999999999999999 seconds
+    overflowed timedelta in the renewal of the WebSub subscription; an id column holds 2**31 - 1)."""
+    with pytest.raises(ConfigError, match=f"^{name} must be at most"):
+        load_config({"PORTAL_DEMO": "1", name: "99999999999999999999"})
+
+
+def test_the_websub_lease_is_at_most_a_year():
+    with pytest.raises(ConfigError, match="at most 31622400"):
+        load_config({"PORTAL_DEMO": "1", "PORTAL_MOSIP_WEBSUB_LEASE_SECONDS": str(400 * 86400)})
+    assert load_config({"PORTAL_DEMO": "1", "PORTAL_MOSIP_WEBSUB_LEASE_SECONDS": "31622400"})[
+        "PORTAL_MOSIP_WEBSUB_LEASE_SECONDS"] == 31622400
 
 
 def test_database_url_selects_postgresql():
