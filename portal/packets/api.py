@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import select
-from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError
 
 from portal.clients import mosip as mosip_client, peer
 from portal.clients.errors import PeerError
@@ -43,7 +43,16 @@ def _store(accept, *args, channel):
     """Run `accept(*args)` (which commits): ((what it returns), None), or ((None, None), the refusal to send).
     A concurrent duplicate (unique key) counts as accepted."""
     try:
-        return accept(*args), None
+        try:
+            return accept(*args), None
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            # the server closed the connection under the statement (restart, failover): once more on a fresh one,
+            # since the peer does not send a refused event again
+            db.session.rollback()
+            log.warning("database connection lost while storing; retrying once", extra={"channel": channel})
+            return accept(*args), None
     except IntegrityError:
         db.session.rollback()
         return (None, False), None

@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from sqlalchemy.exc import OperationalError
+
 from portal.clients.opencrvs.webhook import opencrvs_signature
 from portal.extensions import db
+from portal.packets import api
 from portal.jobs import Job
 from portal.packets.models import InboundEvent, Packet, PacketEvent, Subscription
 
@@ -164,3 +167,40 @@ def test_a_database_that_cannot_be_reached_is_503_so_opencrvs_may_send_again(mak
     assert any(line["msg"] == "inbound event not stored" and "Connection refused" in line["exc"] for line in lines)
     logged = json.dumps(lines)
     assert "B60QW1Y" not in logged and "SQL parameters hidden" in logged  # no personal data, not even the body
+
+
+# A connection dropped while the webhook is stored (PostgreSQL restarted, a failover, a proxy's idle timeout) is
+# retried once on a fresh connection: OpenCRVS does not send a refused webhook again, so a 503 there loses a
+# registration. pool_pre_ping checks a connection only when it is taken from the pool, not during its use.
+class DroppedConnectionError(Exception):
+    """What the driver raises when the server closes the connection under a statement."""
+
+
+def dropped():
+    return OperationalError("INSERT INTO packets …", {}, DroppedConnectionError("server closed the connection"),
+                            connection_invalidated=True)
+
+
+def test_a_connection_dropped_once_is_retried_and_the_event_stored_once(app, client, monkeypatch):
+    accept, calls = api.accept_crvs_event, []
+
+    def drops_the_first_time(event):
+        calls.append(event.event_id)
+        if len(calls) == 1:
+            raise dropped()
+        return accept(event)
+
+    monkeypatch.setattr(api, "accept_crvs_event", drops_the_first_time)
+    response = post(client, body_of(sample()))
+    assert response.status_code == 202 and response.json["status"] == "accepted"
+    assert len(calls) == 2 and counts(app) == (1, 1, 1, 1)
+
+
+def test_a_connection_that_keeps_dropping_is_still_503(app, client, monkeypatch):
+    def always_drops(event):
+        raise dropped()
+
+    monkeypatch.setattr(api, "accept_crvs_event", always_drops)
+    response = post(client, body_of(sample()))
+    assert response.status_code == 503
+    assert counts(app) == (0, 0, 0, 0)
