@@ -8,9 +8,9 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from portal import clients
+from portal import assets, clients
 from portal.config import MIGRATIONS_DIR, ensure_required, instance_path, load_config
-from portal.extensions import babel, csrf, db, limiter, migrate, oauth
+from portal.extensions import babel, compress, csrf, db, limiter, migrate, oauth
 
 def create_app(config=None):
     """Build the app; `config` (a dict, e.g. from a test) wins over the environment."""
@@ -50,6 +50,10 @@ def _configure_extensions(app):
     babel.init_app(app, locale_selector=_select_locale)
     limiter.init_app(app)
     oauth.init_app(app)
+    # Static files stream from disk: let those be gzip too, for browsers that accept nothing better.
+    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["zstd", "br", "gzip", "deflate"])
+    compress.init_app(app)
+    assets.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)

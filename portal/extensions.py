@@ -6,6 +6,7 @@ import hmac
 from authlib.integrations.flask_client import OAuth
 from flask import current_app, request
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -27,6 +28,8 @@ migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
 oauth = OAuth()
+# gzip, brotli or zstd, as the browser accepts; adds Vary: Accept-Encoding (issue 13: 2G links).
+compress = Compress()
 
 
 def limit_key(value):

@@ -61,7 +61,7 @@ def test_supervisor_and_admin_see_the_dashboard(app, client, login_as, role):
     for title in ("Packets by state", "Received and issued", "Failures", "Time to UIN (births)"):
         assert title in html
     assert "MOSIP is down" in html and "RPR-RGS-001" in html
-    assert 'hx-trigger="every 5s"' in html
+    assert 'hx-trigger="poll" data-poll="5"' in html  # static/js/poll.js polls it (issue 13)
     assert "<svg" in html and 'role="img"' in html
 
 
