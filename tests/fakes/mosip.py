@@ -1,5 +1,6 @@
 """MOSIP as tests use it: the product's MosipClient plus the status search only tests make, and helpers the product
-never calls (a local RID generator, the `simpleType` value and date of the packet manager, a WebSub signature).
+never calls (a local RID generator, the `simpleType` value and date of the packet manager, a WebSub signature), and
+a stand-in for the WebSub hub (`FakeHub`) that only records the portal's requests.
 
 The pipeline reads MOSIP's external status and maps identities with `portal.clients.mosip.identity`; these stay
 here so that the product holds only what it uses. Encryption as MOSIP does it is in mosip_crypto.py.
@@ -14,6 +15,7 @@ from portal.clients import mosip
 from portal.clients.mosip.websub import HMAC_METHODS
 
 STATUS_ID, STATUS_VERSION = "mosip.registration.status", "1.0"  # RegistrationStatusRequestValidator
+TOPIC = "opencrvs-partner/CREDENTIAL_ISSUED"  # the credentials topic of the portal's MOSIP partner id in tests
 
 
 class MosipClient(mosip.MosipClient):
@@ -51,3 +53,17 @@ def mosip_date(value):
 def hub_signature(secret, body, method="sha256"):
     """`X-Hub-Signature` value for `body` (bytes): `<method>=<lowercase hex HMAC(secret, body)>`."""
     return f"{method}=" + hmac.new(secret.encode(), body, HMAC_METHODS[method]).hexdigest()
+
+
+class FakeHub:
+    """MOSIP's hub as `subscribe_websub` sees it: it takes the requests; each test then plays the hub's
+    verification GETs (or an attacker's) against the portal."""
+
+    def __init__(self):
+        self.requests = []
+
+    def subscribe(self, topic, callback, secret, lease_seconds=None):
+        self.requests.append(("subscribe", topic, lease_seconds))
+
+    def unsubscribe(self, topic, callback):
+        self.requests.append(("unsubscribe", topic))

@@ -17,12 +17,28 @@ from tests.peers import listening_socket
 # Tests keep to a database of their own on the machine's Redis, and to a key prefix of their own within it, so
 # two test runs (or a real portal on the same Redis) never share a count.
 REDIS_URL = os.environ.get("PORTAL_TEST_REDIS", "redis://127.0.0.1:6379/15")
+PRODUCTION = {
+    "PORTAL_SECRET_KEY": "s" * 40,
+    "PORTAL_PUBLIC_URL": "https://portal.example.org",
+    "PORTAL_ESIGNET_ISSUER": "https://esignet.example.org",
+    "PORTAL_OPENIMIS_URL": "https://imis.example.org",
+    "PORTAL_OPENSPP_URL": "https://spp.example.org",
+    "PORTAL_MOSIP_URL": "https://mosip.example.org",
+    "PORTAL_MOSIP_WEBSUB_URL": "https://mosip.example.org/hub",
+    "PORTAL_OPENCRVS_URL": "https://crvs.example.org",
+    "PORTAL_LOG_LEVEL": "WARNING",
+}
 
 
 def clean_env(**settings):
     """The test process's environment without any PORTAL_* setting, plus `settings`."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("PORTAL_")}
     return {**env, **{key: str(value) for key, value in settings.items()}}
+
+
+def production_env(tmp_path, **settings):
+    return clean_env(**PRODUCTION, DATABASE_URL=f"sqlite:///{tmp_path / 'portal.sqlite3'}",
+                     PORTAL_INSTANCE_PATH=tmp_path, **settings)
 
 
 def gunicorn_command(fd, workers):

@@ -1,6 +1,8 @@
 """A whole OpenCRVS → portal → MOSIP world over real HTTP for the pipeline tests: sandbox MOSIP, sandbox
-OpenCRVS and the portal each on its own port; jobs run in the test thread with `drive()`."""
+OpenCRVS and the portal each on its own port; jobs run in the test thread with `drive()`. Also the packets the
+dashboard tests store directly: `add` (a received packet with its intake event) and `failed_packet`."""
 
+import itertools
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -11,7 +13,7 @@ from portal import jobs
 from portal.extensions import db
 from portal.packets.cli import subscribe_opencrvs
 from portal.packets.handlers import subscribe_websub
-from portal.packets.models import Packet, Subscription
+from portal.packets.models import Packet, PacketEvent, Subscription
 from portal_sandbox.mosip import create_app as create_mosip
 from portal_sandbox.opencrvs import create_app as create_opencrvs
 from tests.peers import live_peer
@@ -19,6 +21,7 @@ from tests.peers import live_peer
 KEY = Path(__file__).parents[2] / "portal_sandbox" / "mosip" / "demo-partner-key.pem"
 WEBHOOK_SECRET = "demo-opencrvs-webhook-secret"
 WEBSUB_SECRET = "test-websub-secret"
+SERIAL = itertools.count(1)  # distinct event keys and tracking ids across the tests
 
 
 class World:
@@ -122,3 +125,29 @@ def open_world(stack: ExitStack, make_app, mosip_config=None, crvs_config=None, 
 
     portal = stack.enter_context(live_peer(build))
     return World(holder["app"], portal, mosip, crvs)
+
+
+def add(app, **values):
+    n = next(SERIAL)
+    fields = dict(kind="birth", event_key=f"page-event-{n}", topic="BIRTH_REGISTERED", source="webhook",
+                  state="received", process="CRVS_NEW", mosip_source="OPENCRVS", tracking_id=f"B{n:06d}",
+                  registration_number=f"2025B{n:06d}")
+    fields.update(values)
+    with app.app_context():
+        packet = Packet(**fields)
+        db.session.add(packet)
+        db.session.flush()
+        db.session.add(PacketEvent(packet_id=packet.id, step="intake", state="received", detail="stored"))
+        db.session.commit()
+        return packet.id
+
+
+def failed_packet(app, state="failed", **values):
+    with app.app_context():
+        packet = Packet(kind="birth", event_key=f"action-{state}-{values.get('tracking_id', 'x')}",
+                        topic="BIRTH_REGISTERED", source="webhook", state=state, retry_from="received",
+                        process="CRVS_NEW", mosip_source="OPENCRVS", tracking_id="BFAIL01", error_code="RPR-X",
+                        error_message="MOSIP unreachable", attempts=8, **values)
+        db.session.add(packet)
+        db.session.commit()
+        return packet.id

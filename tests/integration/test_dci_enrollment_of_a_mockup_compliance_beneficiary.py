@@ -8,7 +8,7 @@ from portal.extensions import db
 from tests.integration.enrollment_support import (
     api_client, bearer, counts, ibr_envelope, live_peers, portal_config, run_jobs, sandbox_rows,
 )
-from tests.unit.test_dci_demographic_info_is_the_person_or_holds_it import MOCKUP_BENEFICIARY, nested
+from tests.dci_samples import MOCKUP_BENEFICIARY, nested
 
 
 @pytest.fixture

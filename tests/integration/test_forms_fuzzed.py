@@ -20,7 +20,7 @@ from portal.extensions import db
 from portal.registration.models import Registration
 from portal.registration.views import AUTOSAVED
 from tests.conftest import PASSWORD
-from tests.integration.test_packets_dashboard_actions import failed_packet
+from tests.integration.packets_support import failed_packet
 
 EXAMPLES = 40
 REGISTRATION = ["action", "acr", *AUTOSAVED, "dob", "marital", "type_of_id", "profession", "education", "village",

@@ -6,24 +6,7 @@ import subprocess
 
 import httpx
 
-from tests.integration.gunicorn_support import REDIS_URL, clean_env, gunicorn, redis_prefix, wait_until_up
-
-PRODUCTION = {
-    "PORTAL_SECRET_KEY": "s" * 40,
-    "PORTAL_PUBLIC_URL": "https://portal.example.org",
-    "PORTAL_ESIGNET_ISSUER": "https://esignet.example.org",
-    "PORTAL_OPENIMIS_URL": "https://imis.example.org",
-    "PORTAL_OPENSPP_URL": "https://spp.example.org",
-    "PORTAL_MOSIP_URL": "https://mosip.example.org",
-    "PORTAL_MOSIP_WEBSUB_URL": "https://mosip.example.org/hub",
-    "PORTAL_OPENCRVS_URL": "https://crvs.example.org",
-    "PORTAL_LOG_LEVEL": "WARNING",
-}
-
-
-def production_env(tmp_path, **settings):
-    return clean_env(**PRODUCTION, DATABASE_URL=f"sqlite:///{tmp_path / 'portal.sqlite3'}",
-                     PORTAL_INSTANCE_PATH=tmp_path, **settings)
+from tests.integration.gunicorn_support import REDIS_URL, gunicorn, production_env, redis_prefix, wait_until_up
 
 
 def test_several_workers_on_memory_storage_refuse_to_start(tmp_path):

@@ -3,8 +3,7 @@ does not (issue 12: nothing tells a scanner which server software to try exploit
 
 import httpx
 
-from tests.integration.gunicorn_support import clean_env, gunicorn, wait_until_up
-from tests.integration.test_gunicorn_refuses_several_workers_counting_in_memory import production_env
+from tests.integration.gunicorn_support import clean_env, gunicorn, production_env, wait_until_up
 
 
 def test_no_server_header_from_gunicorn(tmp_path):

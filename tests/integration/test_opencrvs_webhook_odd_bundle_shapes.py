@@ -13,7 +13,7 @@ import pytest
 
 from portal.clients.opencrvs.webhook import opencrvs_signature
 from portal_sandbox.opencrvs import bundles
-from tests.unit.test_crvs_fhir_odd_shapes import nodes, rendered
+from tests.odd_shapes import nodes, rendered
 
 URL = "/api/opencrvs/events"
 SECRET = "test-webhook-secret"

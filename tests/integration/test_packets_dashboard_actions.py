@@ -6,19 +6,9 @@ from portal import jobs
 from portal.audit import AuditEvent
 from portal.extensions import db
 from portal.packets.models import Packet
+from tests.integration.packets_support import failed_packet
 
 HTMX = {"HX-Request": "true"}
-
-
-def failed_packet(app, state="failed", **values):
-    with app.app_context():
-        packet = Packet(kind="birth", event_key=f"action-{state}-{values.get('tracking_id', 'x')}",
-                        topic="BIRTH_REGISTERED", source="webhook", state=state, retry_from="received",
-                        process="CRVS_NEW", mosip_source="OPENCRVS", tracking_id="BFAIL01", error_code="RPR-X",
-                        error_message="MOSIP unreachable", attempts=8, **values)
-        db.session.add(packet)
-        db.session.commit()
-        return packet.id
 
 
 def reload(app, packet_id):

@@ -1,32 +1,16 @@
 """The supervisor dashboard's pages and htmx panels: access, filters, search, polling, the packet page."""
 
-import itertools
 import re
 
 import pytest
 
 from portal.extensions import db
-from portal.packets.models import Packet, PacketEvent
+from portal.packets.models import Packet
 from portal.timeutil import utcnow
+from tests.integration.packets_support import add
 
 PANELS = ["/packets/panels/counts", "/packets/panels/throughput", "/packets/panels/failures", "/packets/panels/list"]
 HTMX = {"HX-Request": "true"}
-SERIAL = itertools.count(1)  # distinct event keys and tracking ids across the tests
-
-
-def add(app, **values):
-    n = next(SERIAL)
-    fields = dict(kind="birth", event_key=f"page-event-{n}", topic="BIRTH_REGISTERED", source="webhook",
-                  state="received", process="CRVS_NEW", mosip_source="OPENCRVS", tracking_id=f"B{n:06d}",
-                  registration_number=f"2025B{n:06d}")
-    fields.update(values)
-    with app.app_context():
-        packet = Packet(**fields)
-        db.session.add(packet)
-        db.session.flush()
-        db.session.add(PacketEvent(packet_id=packet.id, step="intake", state="received", detail="stored"))
-        db.session.commit()
-        return packet.id
 
 
 def version(html, panel):

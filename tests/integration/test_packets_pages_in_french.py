@@ -12,8 +12,7 @@ from portal.messages import message
 from portal.packets import handlers, pipeline
 from portal.packets.models import Packet
 from portal.timeutil import utcnow
-from tests.integration.packets_support import open_world
-from tests.integration.test_packets_dashboard_pages import add
+from tests.integration.packets_support import add, open_world
 
 FR = {"Accept-Language": "fr"}
 EN = {"Accept-Language": "en"}

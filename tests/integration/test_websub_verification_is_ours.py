@@ -15,24 +15,10 @@ from portal.packets import api
 from portal.packets.handlers import subscribe_websub
 from portal.packets.models import Subscription
 from portal.timeutil import utcnow
+from tests.fakes.mosip import TOPIC, FakeHub
 
 URL = "/api/mosip/websub"
-TOPIC = "opencrvs-partner/CREDENTIAL_ISSUED"
 LEASE = 600
-
-
-class FakeHub:
-    """MOSIP's hub as `subscribe_websub` sees it: it takes the requests; each test then plays the hub's
-    verification GETs (or an attacker's) against the portal."""
-
-    def __init__(self):
-        self.requests = []
-
-    def subscribe(self, topic, callback, secret, lease_seconds=None):
-        self.requests.append(("subscribe", topic, lease_seconds))
-
-    def unsubscribe(self, topic, callback):
-        self.requests.append(("unsubscribe", topic))
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.packets.handlers import subscribe_websub
 from portal.packets.models import Subscription
-from tests.integration.test_websub_verification_is_ours import TOPIC, FakeHub
+from tests.fakes.mosip import TOPIC, FakeHub
 
 URL = "/api/mosip/websub"
 

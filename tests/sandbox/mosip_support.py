@@ -1,5 +1,7 @@
-"""Shared helpers of the sandbox MOSIP tests: login, hand-made packets, a WebSub subscriber stand-in."""
+"""Shared helpers of the sandbox MOSIP tests: login, hand-made packets, a WebSub subscriber stand-in, and the hub
+over real HTTP (a token, a subscription, the sandbox's state, a birth through the workflow, a credential decrypted)."""
 
+import base64
 import datetime
 import json
 import re
@@ -7,6 +9,10 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import Flask, request
 
 AUTH = "/v1/authmanager/authenticate/clientidsecretkey"
@@ -14,6 +20,8 @@ CREATE = "/commons/v1/packetmanager/createPacket"
 EXTERNAL_STATUS_ID = "mosip.registration.external.status"
 WORKFLOW = "/registrationprocessor/v1/workflowmanager/workflowinstance"
 SCHEMA_JSON = (Path(__file__).parents[2] / "portal_sandbox" / "mosip" / "id_schema.json").read_text()
+TOPIC = "opencrvs-partner/CREDENTIAL_ISSUED"
+SECRET = "hub-secret"
 
 
 def auth_body(client_id="opencrvs-partner", secret="opencrvs-partner-secret"):
@@ -130,6 +138,43 @@ def wait_until(predicate, timeout=5.0, interval=0.02):
             return value
         time.sleep(interval)
     raise AssertionError("condition not met in time")
+
+
+def token(url, client_id="opencrvs-partner", secret="opencrvs-partner-secret"):
+    response = httpx.post(url + AUTH, json=auth_body(client_id, secret))
+    return response.cookies["Authorization"]
+
+
+def hub(url, jwt, **form):
+    headers = {"Cookie": f"Authorization={jwt}"} if jwt else {}
+    return httpx.post(url + "/hub", data=form, headers=headers)
+
+
+def subscribe(url, callback, jwt=None, topic=TOPIC, **extra):
+    return hub(url, jwt or token(url), **{"hub.mode": "subscribe", "hub.topic": topic, "hub.callback": callback,
+                                          "hub.secret": SECRET, **extra})
+
+
+def state(url):
+    return httpx.get(url + "/_sandbox/state").json()
+
+
+def birth(url, jwt):
+    cookies = {"Authorization": jwt}
+    rid = httpx.get(url + "/v1/ridgenerator/generate/rid/10001/10004", cookies=cookies).json()["response"]["rid"]
+    assert httpx.put(url + CREATE, json=packet_body(rid), cookies=cookies).json()["response"]
+    assert httpx.post(url + WORKFLOW, json=workflow_body(rid), cookies=cookies).json()["response"]
+    return rid
+
+
+def decrypt(blob_b64):
+    pem = (Path(__file__).parents[2] / "portal_sandbox/mosip/demo-partner-key.pem").read_bytes()
+    key = serialization.load_pem_private_key(pem, None)
+    blob = base64.urlsafe_b64decode(blob_b64 + "=" * (-len(blob_b64) % 4))
+    head, content = blob.split(b"#KEY_SPLITTER#", 1)
+    assert head.startswith(b"VER_R2")
+    aes = key.decrypt(head[38:], padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None))
+    return json.loads(AESGCM(aes).decrypt(content[:12], content[32:], content[:32]))
 
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "mosip"

@@ -9,8 +9,7 @@ import pytest
 
 from portal_sandbox.mosip import create_app
 from tests.peers import live_peer
-from tests.sandbox.mosip_support import Receiver, wait_until
-from tests.sandbox.test_mosip_websub import birth, decrypt, state, subscribe, token
+from tests.sandbox.mosip_support import Receiver, birth, decrypt, state, subscribe, token, wait_until
 
 
 def delivered_event(config):

@@ -1,25 +1,17 @@
 """Sandbox MOSIP WebSub hub over real HTTP: cookie auth and roles, intent verification, leases, signed
 deliveries with retries, VER_R2-encrypted credentials (inline or through a data share)."""
 
-import base64
 import hashlib
 import hmac
 import json
-from pathlib import Path
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from portal_sandbox.mosip import create_app
 from tests.peers import live_peer
-from tests.sandbox.mosip_support import (AUTH, CREATE, WORKFLOW, Receiver, auth_body, packet_body, wait_until,
-                                         workflow_body)
-
-TOPIC = "opencrvs-partner/CREDENTIAL_ISSUED"
-SECRET = "hub-secret"
+from tests.sandbox.mosip_support import (SECRET, TOPIC, Receiver, birth, decrypt, hub, state, subscribe, token,
+                                         wait_until)
 
 
 @pytest.fixture
@@ -28,43 +20,6 @@ def peers():
     config = {"PROCESSING_DELAY": 0, "DELIVERY_BACKOFF": 0.05}
     with live_peer(create_app, config) as mosip, live_peer(lambda _: receiver.app) as sub:
         yield mosip, receiver, f"{sub.url}/cb"
-
-
-def token(url, client_id="opencrvs-partner", secret="opencrvs-partner-secret"):
-    response = httpx.post(url + AUTH, json=auth_body(client_id, secret))
-    return response.cookies["Authorization"]
-
-
-def hub(url, jwt, **form):
-    headers = {"Cookie": f"Authorization={jwt}"} if jwt else {}
-    return httpx.post(url + "/hub", data=form, headers=headers)
-
-
-def subscribe(url, callback, jwt=None, topic=TOPIC, **extra):
-    return hub(url, jwt or token(url), **{"hub.mode": "subscribe", "hub.topic": topic, "hub.callback": callback,
-                                          "hub.secret": SECRET, **extra})
-
-
-def state(url):
-    return httpx.get(url + "/_sandbox/state").json()
-
-
-def birth(url, jwt):
-    cookies = {"Authorization": jwt}
-    rid = httpx.get(url + "/v1/ridgenerator/generate/rid/10001/10004", cookies=cookies).json()["response"]["rid"]
-    assert httpx.put(url + CREATE, json=packet_body(rid), cookies=cookies).json()["response"]
-    assert httpx.post(url + WORKFLOW, json=workflow_body(rid), cookies=cookies).json()["response"]
-    return rid
-
-
-def decrypt(blob_b64):
-    pem = (Path(__file__).parents[2] / "portal_sandbox/mosip/demo-partner-key.pem").read_bytes()
-    key = serialization.load_pem_private_key(pem, None)
-    blob = base64.urlsafe_b64decode(blob_b64 + "=" * (-len(blob_b64) % 4))
-    head, content = blob.split(b"#KEY_SPLITTER#", 1)
-    assert head.startswith(b"VER_R2")
-    aes = key.decrypt(head[38:], padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None))
-    return json.loads(AESGCM(aes).decrypt(content[:12], content[32:], content[:32]))
 
 
 def test_subscription_is_accepted_then_verified_by_challenge(peers):

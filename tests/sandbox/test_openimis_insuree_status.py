@@ -12,7 +12,7 @@ import json
 import pytest
 
 from portal_sandbox.openimis import create_app
-from tests.sandbox.test_openimis_mutations import CREATE_INSUREE, Api, wait_done
+from tests.sandbox.openimis_support import CREATE_INSUREE, Api, wait_done
 
 HEAD = {"chfId": "1000000057", "lastName": "Otieno", "otherNames": "Akinyi", "genderId": "F", "dob": "1992-05-17"}
 

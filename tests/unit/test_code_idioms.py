@@ -1,14 +1,18 @@
 """One idiom per concern across portal/ (issue "One place per peer"): logging with `extra=` fields only (the JSON
 log formatter prints them as fields; a printf-style message hides them in text), `select()` rather than the legacy
-`Model.query`, and exception classes named `…Error`."""
+`Model.query`, and exception classes named `…Error`. Across tests/ (issue 11): no test module imports another test
+module (pytest would collect its tests twice and a change to one test file would break another); shared helpers live
+in support modules."""
 
 import ast
 from pathlib import Path
 
 import pytest
 
-PORTAL = Path(__file__).resolve().parents[2] / "portal"
+ROOT = Path(__file__).resolve().parents[2]
+PORTAL = ROOT / "portal"
 MODULES = sorted(p for p in PORTAL.rglob("*.py") if "migrations" not in p.relative_to(PORTAL).parts)
+TEST_MODULES = sorted((ROOT / "tests").rglob("test_*.py"))
 LOG_METHODS = {"debug", "info", "warning", "error", "exception", "critical", "log"}
 
 
@@ -49,3 +53,29 @@ def test_exception_classes_end_in_error(path):
     badly_named = [f"{where(path, node)} {node.name}" for node in ast.walk(tree(path))
                    if isinstance(node, ast.ClassDef) and is_exception(node) and not node.name.endswith("Error")]
     assert not badly_named, f"exception classes not named …Error: {badly_named}"
+
+
+def imported_modules(path):
+    """(node, dotted module name) for each module `path` imports: `import a.b`, `from a.b import c` (a.b, and a.b.c
+    when c is a module of its own), relative imports resolved against the module's package."""
+    package = path.parent.relative_to(ROOT).parts
+    for node in ast.walk(tree(path)):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            base = package[:len(package) - node.level + 1] if node.level else ()
+            module = ".".join((*base, *(node.module.split(".") if node.module else ())))
+            yield node, module
+            for alias in node.names:
+                folder = ROOT.joinpath(*module.split("."), alias.name)
+                if folder.with_suffix(".py").is_file() or (folder / "__init__.py").is_file():
+                    yield node, f"{module}.{alias.name}"
+
+
+def test_no_test_module_imports_another_test_module():
+    offenders = [f"{where(path, node)} imports {module}" for path in TEST_MODULES
+                 for node, module in imported_modules(path) if module.rsplit(".", 1)[-1].startswith("test_")]
+    assert TEST_MODULES
+    assert not offenders, "test modules import test modules (move the shared names to a support module):\n" + "\n".join(
+        offenders)

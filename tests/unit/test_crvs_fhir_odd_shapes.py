@@ -10,27 +10,11 @@ import pytest
 
 from portal.clients.opencrvs.webhook import IntakeError, parse_event
 from portal_sandbox.opencrvs import bundles
+from tests.odd_shapes import ODD, nodes, rendered
 
 # One of each shape and role layout: webhook births (with and without the MOSIP AID) and death, record bundles of a
 # birth, a death and a death whose informant is a RelatedPerson of its own.
 SAMPLES = ("birth-1", "birth-4", "death-1", "birth-record", "death-record", "death-record-informant")
-ODD = {"list": ["x"], "object": {"a": "b"}, "boolean": True, "number": 7, "null": None, "text": "x"}
-
-
-def nodes(value, path=()):
-    """Every node's path, the root first."""
-    yield path
-    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, child in list(children):
-        yield from nodes(child, (*path, key))
-
-
-def rendered(path):
-    """("entry", 0, "resource") -> "entry[0].resource", as refusals name a path."""
-    text = ""
-    for key in path:
-        text += f"[{key}]" if isinstance(key, int) else f".{key}" if text else key
-    return text
 
 
 def delivery(bundle, kind):

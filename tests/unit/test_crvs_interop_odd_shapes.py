@@ -13,7 +13,7 @@ import pytest
 
 from portal.clients.opencrvs.interop import parse_interop_registration
 from portal.clients.opencrvs.webhook import IntakeError
-from tests.unit.test_crvs_fhir_odd_shapes import ODD, nodes, rendered
+from tests.odd_shapes import ODD, nodes, rendered
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "crvs"
 PAYLOADS = ("opencrvs-farajaland__mosip-birth-register-DERIVED.json",
