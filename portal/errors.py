@@ -2,12 +2,13 @@
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from portal import htmx
 from portal.extensions import db
 
 log = logging.getLogger(__name__)
@@ -33,9 +34,16 @@ def _messages():
 
 
 def register_error_pages(app):
+    from portal.auth.sessions import load_user
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         log.info("csrf refused", extra={"path": request.path, "reason": error.description})
+        if htmx.from_script():
+            # htmx shows nothing for a 400: send the whole page where the officer can go on instead. The CSRF
+            # check runs before the user is loaded, so load them here to tell an ended session from a stale page.
+            load_user()
+            return htmx.page_out_of_date() if g.user is not None else htmx.session_ended()
         return _render(400,
                        _("This form has expired or was not sent from the portal. Reload the page and send it again."))
 

@@ -4,9 +4,12 @@ from functools import wraps
 
 from flask import abort, g, redirect, request, url_for
 
+from portal import htmx
+
 
 def role_required(*roles):
-    """Anonymous → login page (then back here); logged in without one of `roles` → 403."""
+    """Anonymous → login page (then back here; a script's request is told to take the whole page there, so the
+    login page never lands inside a form); logged in without one of `roles` → 403."""
     if not roles:
         raise ValueError("role_required needs at least one role")
 
@@ -14,6 +17,8 @@ def role_required(*roles):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if g.get("user") is None:
+                if htmx.from_script():
+                    return htmx.session_ended()
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
             if not g.user.has_role(*roles):
                 abort(403)

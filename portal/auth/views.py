@@ -1,6 +1,6 @@
 import logging
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -10,7 +10,8 @@ from portal.auth.accounts import AccountError, authenticate, change_own_password
 from portal.auth.decorators import login_required, public, role_required
 from portal.auth.forms import ROLE_LABELS, ChangePasswordForm, ConfirmForm, LoginForm, NewUserForm, ResetPasswordForm
 from portal.auth.models import User
-from portal.auth.sessions import revoke_all, start_session
+from portal.auth.sessions import (REMAINING_HEADER, revoke, revoke_all, seconds_left, start_session, touch,
+                                  touches_no_session)
 from portal.auth.throttle import login_limits, too_many_logins
 from portal.extensions import db
 from portal.redirects import local_path
@@ -61,13 +62,42 @@ def too_many_attempts(_error):
 @bp.post("/logout")
 @login_required
 def logout():
-    """Logging out ends every session of this user, on every device."""
-    revoke_all(g.user)
-    audit.record("logout", "user", g.user.id)
+    """Log out ends this browser's session only; the officer's other devices stay logged in."""
+    revoke(g.user_session)
+    audit.record("logout", "user", g.user.id, {"scope": "this session"})
     db.session.commit()
     session.clear()
     flash(_("You are logged out."), "ok")
     return redirect(url_for("auth.login"), code=303)
+
+
+@bp.post("/logout/everywhere")
+@login_required
+def logout_everywhere():
+    """Ends every session of this user, on every device (a lost phone, a shared computer left logged in)."""
+    revoke_all(g.user)
+    audit.record("logout", "user", g.user.id, {"scope": "everywhere"})
+    db.session.commit()
+    session.clear()
+    flash(_("You are logged out on every device."), "ok")
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.get("/session")
+@login_required
+@touches_no_session
+def session_status():
+    """For the idle warning: how long this session has left. Asking is not activity, so it does not extend it
+    (another tab's work does, and the warning checks here before it shows)."""
+    return jsonify(expires_in=seconds_left(g.user_session))
+
+
+@bp.post("/session/refresh")
+@login_required
+def refresh_session():
+    """ "Stay logged in": counts as activity, so the idle limit starts again."""
+    touch(g.user_session)
+    return "", 204, {REMAINING_HEADER: str(seconds_left(g.user_session))}
 
 
 @bp.get("/")

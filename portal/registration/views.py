@@ -213,6 +213,35 @@ def save_field(registration_id, name):
                            lists=lists)
 
 
+@bp.post("/new/autosave", defaults={"registration_id": None})
+@bp.post("/<int:registration_id>/autosave")
+@role_required(*EDITORS)
+def autosave(registration_id):
+    """The form's script (static/js/draft.js), a moment after the officer stops typing: save every field that is
+    valid on its own, so an ended session or a closed tab loses nothing. The first save of a new form creates its
+    draft. Values from MOSIP are left to save_field (on change), so a correction is recorded once per finished
+    edit, not at each pause in typing."""
+    registration = records.get_visible(registration_id, for_edit=True) if registration_id else None
+    if registration is not None and registration.status != "draft":
+        abort(409)
+    form, _lists = _form(registration, request.form)
+    values = form.values()
+    verified = (registration.verified_values or {}) if registration else {}
+    sent = [name for name in records.FIELDS if name in request.form and name not in verified]
+    invalid = [name for name in sent if not form[name].validate(form)]
+    saved = {name: values[name] for name in sent if name not in invalid}
+    if registration is None:
+        if not any(value for name, value in saved.items() if name != "family_mode"):
+            return jsonify(edit_url=None, autosave_url=None, saved=[], invalid=invalid)
+        registration = records.new_draft(saved)
+    else:
+        records.save_values(registration, saved)
+    db.session.commit()
+    return jsonify(edit_url=url_for("registration.edit", registration_id=registration.id),
+                   autosave_url=url_for("registration.autosave", registration_id=registration.id),
+                   saved=sorted(saved), invalid=invalid)
+
+
 # ---- the eSignet callback -------------------------------------------------------------------------------------------
 @bp.get("/callback")
 @role_required(*EDITORS)

@@ -20,7 +20,7 @@ def test_each_role_logs_in_sees_its_home_and_logs_out(live_portal, page, role):
         has_page = endpoint in live_portal.app.view_functions
     if has_page:
         expect(page.get_by_role("link", name=label).first).to_be_visible()
-    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Log out", exact=True).click()
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
     page.goto(live_portal.url + "/")
     expect(page).to_have_url(re.compile(r"/login"))

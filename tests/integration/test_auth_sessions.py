@@ -12,13 +12,13 @@ def logged_in(client):
     return client.get("/").status_code == 200
 
 
-def test_logout_ends_every_session_of_the_user(app, make_user):
+def test_logout_everywhere_ends_every_session_of_the_user(app, make_user):
     make_user("ana", ["officer"])
     phone, desktop = app.test_client(), app.test_client()
     for browser in (phone, desktop):
         browser.post("/login", data={"username": "ana", "password": PASSWORD})
     assert logged_in(phone) and logged_in(desktop)
-    phone.post("/logout")
+    phone.post("/logout/everywhere")  # plain "Log out" ends this session only (test_session_end_keeps_...)
     assert not logged_in(phone)
     assert not logged_in(desktop)
 

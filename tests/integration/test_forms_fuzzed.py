@@ -41,7 +41,8 @@ FIELDS = {
     "packets.reject": ["reason", "submit", "next"],
     "packets.retry": ["submit", "next"],
     "registration.create": REGISTRATION, "registration.update": REGISTRATION, "registration.manual": REGISTRATION,
-    "registration.save_field": REGISTRATION, "registration.verify": ["acr"],
+    "registration.save_field": REGISTRATION, "registration.verify": ["acr"], "registration.autosave": REGISTRATION,
+    "auth.refresh_session": [],
 }
 ACTIONS = ["save", "verify", "confirm", "manual", "remove_photo", "set", "update_page", "select_page", "select_all",
            "clear", "remove", "review", "fr", "en", "SPP-1", "SPP-2", "officer", "admin", "1"]
@@ -90,7 +91,8 @@ def seed(app):
 def form_routes(app):
     """(rule, endpoint) of every staff POST route; logout would end the session the run needs."""
     return sorted((rule.rule, rule.endpoint) for rule in app.url_map.iter_rules()
-                  if "POST" in rule.methods and not rule.rule.startswith("/api/") and rule.endpoint != "auth.logout")
+                  if "POST" in rule.methods and not rule.rule.startswith("/api/")
+                  and rule.endpoint not in ("auth.logout", "auth.logout_everywhere"))
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
