@@ -12,6 +12,9 @@ from pathlib import Path
 
 from flask import redirect, request, url_for
 
+from portal.auth.decorators import public
+from portal.auth.sessions import without_user
+
 log = logging.getLogger(__name__)
 
 YEAR = "public, max-age=31536000, immutable"
@@ -43,6 +46,8 @@ def init_app(app):
     app.add_url_rule("/favicon.ico", "favicon", favicon)
 
 
+@public
+@without_user
 def favicon():
     return redirect(url_for("static", filename="favicon.svg"), 302)
 
