@@ -93,13 +93,13 @@ class DatabaseIdConverter(IntegerConverter):
 
 
 def _register_blueprints(app):
-    from portal import audit, auth, enrollment, health, jobs, packets, registration
+    from portal import audit, auth, enrollment, health, jobs, openapi, packets, registration
 
     # Pages: a browser session, CSRF on every form.
     for blueprint in (health.bp, audit.bp, jobs.bp, auth.bp, registration.bp, enrollment.bp, packets.bp):
         app.register_blueprint(blueprint)
     # Machine routes authenticate by HMAC or bearer token, not by a browser session: no CSRF.
-    for blueprint in (auth.api_bp, registration.api_bp, enrollment.api_bp, packets.api_bp):
+    for blueprint in (auth.api_bp, registration.api_bp, enrollment.api_bp, packets.api_bp, openapi.api_bp):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
 

@@ -31,6 +31,7 @@ PROBE = textwrap.dedent("""
         "package": portal.__file__, "instance": app.instance_path, "database": app.config["SQLALCHEMY_DATABASE_URI"],
         "login": english.status_code, "login_text": english.get_data(as_text=True),
         "french_text": french.get_data(as_text=True), "css": css.status_code, "css_bytes": len(css.data),
+        "openapi": client.get("/api/openapi.json").status_code,
     }))
 """)
 
@@ -88,6 +89,7 @@ def test_the_installed_wheel_migrates_serves_pages_and_lists_routes(installed):
     assert probe["login"] == 200 and "<form" in probe["login_text"]
     assert probe["french_text"] != probe["login_text"] and 'lang="fr"' in probe["french_text"]
     assert probe["css"] == 200 and probe["css_bytes"] > 1000
+    assert probe["openapi"] == 200  # portal/openapi/openapi.yaml is package data
 
     routes = flask(installed, "routes")
     assert "auth.login" in routes and "/api/mosip/websub" in routes
