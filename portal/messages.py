@@ -78,6 +78,15 @@ MESSAGES = {
     "packet.error_sent": N_("the error was sent back to OpenCRVS"),
     "packet.outcome_sent": N_("OpenCRVS has the outcome"),
     "packet.outcome_not_sent": N_("nothing sent to OpenCRVS: %(reason)s"),
+    "packet.sent_by_earlier_attempt": N_("%(done)s (sent by an earlier attempt that stopped before saving it)"),
+    "packet.outcome_in_flight": N_("an earlier send to OpenCRVS may still be in flight; looking again in "
+                                   "%(seconds)s s"),
+    "packet.outcome_resent": N_("an earlier send to OpenCRVS got no answer: sent again unchanged, which OpenCRVS "
+                                "ignores if it has it already"),
+    "packet.outcome_possibly_twice": N_("an earlier send to OpenCRVS got no answer and this OpenCRVS cannot tell a "
+                                        "repeat: sent again, so it may have it twice"),
+    "packet.outcome_not_resent": N_("two sends to OpenCRVS got no answer and it cannot tell a repeat: not sent a "
+                                    "third time; check the record in OpenCRVS, then retry or reject the packet"),
     "packet.by_websub_via": N_("WebSub credential, found by %(by)s"),
     "packet.matched_by.registration_number": N_("the registration number"),
     "packet.matched_by.opencrvs_id": N_("the OpenCRVS id"),

@@ -1,5 +1,5 @@
-"""Packets: one row per OpenCRVS record sent to MOSIP, its timeline, the inbound events it came from,
-and the WebSub/webhook subscriptions the portal holds.
+"""Packets: one row per OpenCRVS record sent to MOSIP, its timeline, the inbound events it came from, the
+outcomes sent back to OpenCRVS (`Notification`), and the WebSub/webhook subscriptions the portal holds.
 
 For the dashboard (`views.py`, templates/packets/):
 
@@ -135,6 +135,35 @@ class PacketEvent(db.Model):
     attempt: Mapped[int] = mapped_column(default=1)
 
     packet: Mapped[Packet] = relationship(back_populates="events")
+
+
+class Notification(db.Model):
+    """One outcome sent back to OpenCRVS (`outcome`: uin | deactivation | error) for a packet, per supervisor round
+    (`round`: the packet's `retries` then), marked before and after the call so that the next attempt, after a
+    worker died, can tell "sent" from "not sent" (portal/packets/handlers/outcome.py).
+
+    `status`: `started` (committed before the HTTP call: still `started` a job lease later means that worker died
+    without the answer), `sent` (OpenCRVS answered 2xx), `refused` (OpenCRVS answered an error: it took nothing),
+    `lost` (the call ended without an answer: timeout, connection lost). What is never sent (OpenCRVS 1.x: deaths,
+    errors) has no row. `sends` counts the calls that may have reached OpenCRVS (it is also the compare-and-set
+    version of the row); `possibly_duplicated` is set when one was repeated to an OpenCRVS that cannot tell a repeat
+    (for supervisors). `fingerprint` is a keyed digest of the request, not the request (it holds the UIN token): a
+    repeat is "the same request" only when it matches."""
+
+    __tablename__ = "packet_notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    packet_id: Mapped[int] = mapped_column(ForeignKey("packets.id", ondelete="CASCADE"))
+    outcome: Mapped[str] = mapped_column(String(16))
+    round: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(16), default="started")
+    sends: Mapped[int] = mapped_column(default=0)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    possibly_duplicated: Mapped[bool] = mapped_column(default=False)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("packet_id", "outcome", "round"),)
 
 
 class Subscription(db.Model):

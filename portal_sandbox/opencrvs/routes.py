@@ -192,15 +192,20 @@ def mosip_mediator():
         return _mediator_threw(state, body, claims, "TypeError: payload is null")
     payload = body if isinstance(body, dict) else {}  # a JSON string/array/number has no such keys
     record = state.birth_record_by_number(payload.get("BRN"))
+    changed = False
     for key, missing in (("MOSIP_PSUT_TOKEN_ID", "Person cannot be found"), ("MOSIP_AID", "Task cannot be found")):
         if payload.get(key):  # JavaScript truthiness of a string: not empty
             if record is None:
                 return _mediator_threw(state, body, claims, missing)
             with state.lock:
+                # `processPSUT` / `processAID` return without writing when the Patient / Task already carries this
+                # very value (`confirmIdentifierExists`): the same body twice changes the record once. `changed`
+                # says which calls wrote, so a test can count what OpenCRVS holds, not only what it was sent.
+                changed = changed or record["identifiers"].get(key) != payload[key]
                 record["identifiers"][key] = payload[key]
     state.note_received({"route": "mosip-openhim-mediator", "kind": "mediator", "body": body,
                          "record_id": record["record_id"] if record else None, "matched": record is not None,
-                         "client_id": claims.get("sub"), "status": 200})
+                         "client_id": claims.get("sub"), "status": 200, "changed": changed})
     return "", 200
 
 
@@ -243,6 +248,10 @@ def trpc(procedure):
             return answer(error=("FORBIDDEN", "Token is not valid for this action"))
     elif "nationalId" not in (claims.get("scope") or []):
         return answer(error=("FORBIDDEN", "Missing scope to confirm this action"))
+    # A repeat changes nothing, as in opencrvs-core v1.9.0: `accept` / `reject` return the event once the action
+    # has its confirmation (`packages/events/src/router/event/actions/index.ts` `getDefaultActionProcedures`), and
+    # a `request` with a transactionId already used returns that action (`middleware/authorization`
+    # `requireAssignment`, `existingAction`). `changed` says which calls changed the record.
     with state.lock:
         event = state.events.get(data["eventId"])
         action = event["actions"].get(data["actionId"]) if event else None
@@ -250,11 +259,16 @@ def trpc(procedure):
             return answer(error=("NOT_FOUND", "Event not found"))
         if action is None:
             return answer(error=("BAD_REQUEST", "Action is not a pending action of this event"))
+        changed = True
         if procedure == "event.actions.reject.request":
-            action["reason"] = (data.get("content") or {}).get("reason")
+            changed = action.get("reason_transaction_id") != data["transactionId"]
+            if changed:
+                action["reason"] = (data.get("content") or {}).get("reason")
+                action["reason_transaction_id"] = data["transactionId"]
         elif action["status"] != "Requested":
             if action["transaction_id"] != data["transactionId"]:
                 return answer(error=("CONFLICT", f"Action is already {action['status']}"))
+            changed = False
         else:
             action["status"] = "Accepted" if procedure.endswith("accept") else "Rejected"
             action["transaction_id"] = data["transactionId"]
@@ -264,7 +278,7 @@ def trpc(procedure):
                   "actions": [{"id": aid, "type": a["type"], "status": a["status"]}
                               for aid, a in event["actions"].items()]}
     state.note_received({"route": f"events/{procedure}", "kind": procedure.removeprefix("event.actions."),
-                         "body": data, "record_id": event["record_id"], "matched": True})
+                         "body": data, "record_id": event["record_id"], "matched": True, "changed": changed})
     return answer(result)
 
 

@@ -212,6 +212,31 @@ class OpenCrvsClient:
         else:
             self.confirm_registration(outcome)
 
+    def refuse_unsendable(self, outcome: Outcome) -> None:
+        """`OutcomeNotSentError` for what `send_outcome` would not send (1.x: deaths and errors), without calling
+        OpenCRVS: the caller marks a send as started only for what will be sent."""
+        if self.generation == "v1":
+            _mediator_body(outcome)
+
+    def ignores_repeats(self, outcome: Outcome) -> bool:
+        """Whether this OpenCRVS takes `outcome` sent a second time, unchanged, as a no-op: then a send whose answer
+        was lost (the worker died) may be sent again. Neither generation lets the portal ask instead: 1.x's country
+        config has no route that reads the Patient, and 1.9's `event.get` wants record read scopes (opencrvs-core
+        v1.9.0 `middleware/authorization` `userCanReadEvent`) and adds a READ action to the record.
+
+        * 1.x: `mosipMediatorHandler`'s `processPSUT` / `processAID` (opencrvs/opencrvs-mosip develop @da9f85bd
+          `src/api/mosip-openhim-mediator/handler.ts`) return without writing when the Patient / Task already
+          carries this token / AID (`confirmIdentifierExists`). They read, then write, without a lock: two sends
+          at once can both write, so the caller never sends while an earlier send may be in flight.
+        * 1.9: opencrvs-core v1.9.0 `packages/events/src/router/event/actions/index.ts` `getDefaultActionProcedures`:
+          `accept` and `reject` return the event unchanged once the action has its confirmation
+          (`originalActionId`); `reject.request` returns the action already made with the same `transactionId`
+          and type (`middleware/authorization` `requireAssignment`, `existingAction`), and ours is the same on
+          every attempt of a round (`transaction_id`)."""
+        if self.generation == "v1":
+            return outcome.kind == "birth" and not outcome.failed  # the only outcome the mediator is sent
+        return True
+
     def notify_mediator(self, body: Mapping) -> None:
         """OpenCRVS 1.x: POST to the country config's `/mosip-openhim-mediator`."""
         response = self._authorized("notify_mediator", "POST", self.mediator_url, json=dict(body))

@@ -18,7 +18,9 @@
                          unmatched credential with that same UIN is this packet's)
 * `mosip.deactivate`     death: RID, then a CRVS_DEATH packet + workflow (or PATCH the identity repository,
                          `PORTAL_MOSIP_DEATH_MODE=idrepo`) → deactivation_requested (→ deactivated)
-* `opencrvs.notify`      the UIN token / deactivation / error back to OpenCRVS → notified
+* `opencrvs.notify`      the UIN token / deactivation / error back to OpenCRVS → notified; the send is marked
+                         `started` before the call and `sent` after (`Notification`), so a worker killed after
+                         OpenCRVS answered does not send it again
 * `mosip.subscribe`      (re)subscribe to `{partner}/CREDENTIAL_ISSUED`, and schedule the renewal
 
 A transient peer error moves the packet to `retrying` (the queue retries with backoff); a permanent one, or
