@@ -64,11 +64,7 @@ def too_many_attempts(_error):
 def logout():
     """Log out ends this browser's session only; the officer's other devices stay logged in."""
     revoke(g.user_session)
-    audit.record("logout", "user", g.user.id, {"scope": "this session"})
-    db.session.commit()
-    session.clear()
-    flash(_("You are logged out."), "ok")
-    return redirect(url_for("auth.login"), code=303)
+    return _logged_out("this session", _("You are logged out."))
 
 
 @bp.post("/logout/everywhere")
@@ -76,10 +72,14 @@ def logout():
 def logout_everywhere():
     """Ends every session of this user, on every device (a lost phone, a shared computer left logged in)."""
     revoke_all(g.user)
-    audit.record("logout", "user", g.user.id, {"scope": "everywhere"})
+    return _logged_out("everywhere", _("You are logged out on every device."))
+
+
+def _logged_out(scope, message):
+    audit.record("logout", "user", g.user.id, {"scope": scope})
     db.session.commit()
     session.clear()
-    flash(_("You are logged out on every device."), "ok")
+    flash(message, "ok")
     return redirect(url_for("auth.login"), code=303)
 
 
